@@ -1,0 +1,66 @@
+"""Domain errors: raised by services, mapped to HTTP in one place by the API."""
+
+__all__ = [
+    "ConsentRequired",
+    "DomainError",
+    "InvalidInput",
+    "NotPermitted",
+    "RecordLocked",
+    "RuleViolation",
+    "SharpsCountMismatch",
+    "StaleVersion",
+]
+
+
+class DomainError(Exception):
+    """Base of every refusal a service makes; ``code`` is stable, ``message`` is for people."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """Input that breaks a field's rule. ``errors`` maps field paths to messages.
+
+    Paths name nested items like ``targeted_muscles[2].muscle`` (0-based index).
+    """
+
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        first = next(iter(errors.items()))
+        super().__init__(f"{first[0]}: {first[1][0]}")
+
+
+class NotPermitted(DomainError):
+    """The actor's role or relation to the record does not allow this action."""
+
+    code = "not_permitted"
+
+
+class RuleViolation(DomainError):
+    """A clinical rule refuses the action (HTTP 409)."""
+
+    code = "rule_violation"
+
+
+class RecordLocked(RuleViolation):
+    code = "record_locked"
+
+
+class ConsentRequired(RuleViolation):
+    code = "consent_required"
+
+
+class SharpsCountMismatch(RuleViolation):
+    code = "sharps_count_mismatch"
+
+
+class StaleVersion(DomainError):
+    """The record changed since the client read it (HTTP 412)."""
+
+    code = "stale_version"

@@ -1,0 +1,67 @@
+"""Sign-off digests: SHA-256 over a canonical JSON of a signed record and its nested rows.
+
+The digest is stored at signing. Recomputing it later (verify) shows whether anything
+changed behind the application's back.
+"""
+
+import hashlib
+import json
+
+from records.models import Assessment, TreatmentSession
+from records.services.audit import snapshot
+
+__all__ = ["assessment_canonical", "assessment_digest", "session_canonical", "session_digest"]
+
+# Bookkeeping columns that legitimately change or are the digest itself.
+_VOLATILE = ("id", "session", "assessment", "patient", "version", "signature_digest", "status")
+
+
+def _row(instance) -> dict:
+    return snapshot(instance, exclude=_VOLATILE)
+
+
+def session_canonical(session: TreatmentSession) -> dict:
+    """The signed content of a session, read fresh from the database."""
+    session = TreatmentSession.objects.get(pk=session.pk)
+    return {
+        "id": str(session.pk),
+        "patient": str(session.patient_id),
+        "session": snapshot(session, exclude=("version", "signature_digest", "status")),
+        "targeted_muscles": [_row(t) for t in session.targeted_muscles.order_by("order")],
+        "pain_scores": sorted(
+            (_row(p) for p in session.pain_scores.all()),
+            key=lambda r: (r["recorded_at"], r["moment"], r["score"]),
+        ),
+        "adverse_events": sorted(
+            (_row(a) for a in session.adverse_events.all()),
+            key=lambda r: (r["kind"], r["severity"], r["notes"]),
+        ),
+    }
+
+
+def assessment_canonical(assessment: Assessment) -> dict:
+    """The signed content of an assessment, read fresh from the database."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    return {
+        "id": str(assessment.pk),
+        "patient": str(assessment.patient_id),
+        "assessment": snapshot(assessment, exclude=("version", "signature_digest", "status")),
+        "findings": sorted(
+            (_row(f) for f in assessment.findings.all()),
+            key=lambda r: (r["muscle"], r["side"], r["notes"]),
+        ),
+        "plan": [_row(p) for p in assessment.plan.order_by("order")],
+    }
+
+
+def _digest(content: dict) -> str:
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def session_digest(session: TreatmentSession) -> str:
+    return _digest(session_canonical(session))
+
+
+def assessment_digest(assessment: Assessment) -> str:
+    return _digest(assessment_canonical(assessment))

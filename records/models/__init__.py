@@ -1,0 +1,27 @@
+"""The clinical domain's models, one module per aggregate."""
+
+from .assessments import Assessment, AssessmentFinding, PlanItem
+from .audit import Addendum, AuditEvent
+from .clinics import Clinic, Membership
+from .muscles import Muscle, muscle_uuid
+from .patients import Consent, Patient, Precaution
+from .sessions import AdverseEvent, PainScore, TargetedMuscle, TreatmentSession
+
+__all__ = [
+    "Addendum",
+    "AdverseEvent",
+    "Assessment",
+    "AssessmentFinding",
+    "AuditEvent",
+    "Clinic",
+    "Consent",
+    "Membership",
+    "Muscle",
+    "PainScore",
+    "Patient",
+    "PlanItem",
+    "Precaution",
+    "TargetedMuscle",
+    "TreatmentSession",
+    "muscle_uuid",
+]

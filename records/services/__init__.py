@@ -1,0 +1,36 @@
+"""Every write to the clinical record: atomic, permission-checked, audited.
+
+API views, admin actions, pages and management commands all call these functions.
+"""
+
+from .assessments import addendum_create, assessment_create, assessment_sign, assessment_update
+from .audit import audit_event, snapshot
+from .patients import (
+    consent_give,
+    consent_withdraw,
+    patient_archive,
+    patient_create,
+    patient_update,
+    precautions_set,
+)
+from .sessions import pain_score_record, session_delete_draft, session_record, session_sign, session_update
+
+__all__ = [
+    "addendum_create",
+    "assessment_create",
+    "assessment_sign",
+    "assessment_update",
+    "audit_event",
+    "consent_give",
+    "consent_withdraw",
+    "pain_score_record",
+    "patient_archive",
+    "patient_create",
+    "patient_update",
+    "precautions_set",
+    "session_delete_draft",
+    "session_record",
+    "session_sign",
+    "session_update",
+    "snapshot",
+]
