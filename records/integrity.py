@@ -10,7 +10,14 @@ import json
 from records.models import Assessment, TreatmentSession
 from records.services.audit import snapshot
 
-__all__ = ["assessment_canonical", "assessment_digest", "session_canonical", "session_digest"]
+__all__ = [
+    "assessment_canonical",
+    "assessment_digest",
+    "session_canonical",
+    "session_digest",
+    "verify_assessment",
+    "verify_session",
+]
 
 # Bookkeeping columns that legitimately change or are the digest itself.
 _VOLATILE = ("id", "session", "assessment", "patient", "version", "signature_digest", "status")
@@ -20,9 +27,11 @@ def _row(instance) -> dict:
     return snapshot(instance, exclude=_VOLATILE)
 
 
-def session_canonical(session: TreatmentSession) -> dict:
-    """The signed content of a session, read fresh from the database."""
-    session = TreatmentSession.objects.get(pk=session.pk)
+def session_canonical(session: TreatmentSession, *, fresh: bool = True) -> dict:
+    """The signed content of a session. With ``fresh`` the session row is re-read from the
+    database (verify); without, the instance's own values are used (signing, before save)."""
+    if fresh:
+        session = TreatmentSession.objects.get(pk=session.pk)
     return {
         "id": str(session.pk),
         "patient": str(session.patient_id),
@@ -39,9 +48,10 @@ def session_canonical(session: TreatmentSession) -> dict:
     }
 
 
-def assessment_canonical(assessment: Assessment) -> dict:
-    """The signed content of an assessment, read fresh from the database."""
-    assessment = Assessment.objects.get(pk=assessment.pk)
+def assessment_canonical(assessment: Assessment, *, fresh: bool = True) -> dict:
+    """The signed content of an assessment (see :func:`session_canonical` for ``fresh``)."""
+    if fresh:
+        assessment = Assessment.objects.get(pk=assessment.pk)
     return {
         "id": str(assessment.pk),
         "patient": str(assessment.patient_id),
@@ -59,9 +69,21 @@ def _digest(content: dict) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def session_digest(session: TreatmentSession) -> str:
-    return _digest(session_canonical(session))
+def session_digest(session: TreatmentSession, *, fresh: bool = True) -> str:
+    return _digest(session_canonical(session, fresh=fresh))
 
 
-def assessment_digest(assessment: Assessment) -> str:
-    return _digest(assessment_canonical(assessment))
+def assessment_digest(assessment: Assessment, *, fresh: bool = True) -> str:
+    return _digest(assessment_canonical(assessment, fresh=fresh))
+
+
+def verify_session(session: TreatmentSession) -> str:
+    """``intact`` when the stored digest matches the content now, else ``altered``."""
+    stored = TreatmentSession.objects.values_list("signature_digest", flat=True).get(pk=session.pk)
+    return "intact" if stored and stored == session_digest(session) else "altered"
+
+
+def verify_assessment(assessment: Assessment) -> str:
+    """``intact`` when the stored digest matches the content now, else ``altered``."""
+    stored = Assessment.objects.values_list("signature_digest", flat=True).get(pk=assessment.pk)
+    return "intact" if stored and stored == assessment_digest(assessment) else "altered"

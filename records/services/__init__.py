@@ -4,7 +4,7 @@ API views, admin actions, pages and management commands all call these functions
 """
 
 from .assessments import addendum_create, assessment_create, assessment_sign, assessment_update
-from .audit import audit_event, snapshot
+from .audit import audit_event, audit_view, snapshot
 from .patients import (
     consent_give,
     consent_withdraw,
@@ -21,6 +21,7 @@ __all__ = [
     "assessment_sign",
     "assessment_update",
     "audit_event",
+    "audit_view",
     "consent_give",
     "consent_withdraw",
     "pain_score_record",

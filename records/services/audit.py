@@ -10,7 +10,7 @@ from django.db import models
 from records.models import AuditEvent, Clinic, Patient
 from records.request_context import current_request_id, current_route
 
-__all__ = ["audit_event", "snapshot"]
+__all__ = ["audit_event", "audit_view", "snapshot"]
 
 
 def _json_safe(value):
@@ -75,4 +75,20 @@ def audit_event(
         after=after,
         route=current_route()[:200],
         request_id=current_request_id(),
+    )
+
+
+def audit_view(*, actor, patient: Patient, what: str, object_id: str = "") -> AuditEvent:
+    """Log that ``actor`` read ``patient``'s data (chart, record, FHIR bundle, export).
+
+    ``what`` names the kind of record read (``patient``, ``chart``, ``treatmentsession``,
+    ``fhir_everything`` …); the route comes from the request context, never the raw path.
+    """
+    return audit_event(
+        actor=actor,
+        action="view",
+        clinic=patient.clinic,
+        object_type=what,
+        object_id=object_id or str(patient.pk),
+        patient=patient,
     )

@@ -244,3 +244,12 @@ def test_database_refuses_signing_with_sharps_mismatch(physio, patient, yesterda
     session = record(physio, patient, yesterday, needles_used=3, needles_removed=2)
     with pytest.raises(IntegrityError), transaction.atomic():
         TreatmentSession.objects.filter(pk=session.pk).update(status="signed", signed_by=physio, signed_at=yesterday)
+
+
+def test_signed_digest_verifies_until_altered(physio, patient, yesterday):
+    from records.integrity import verify_session
+
+    session = services.session_sign(actor=physio, session=record(physio, patient, yesterday))
+    assert verify_session(session) == "intact"
+    TargetedMuscle.objects.filter(session=session, order=1).update(outcome="partial")
+    assert verify_session(session) == "altered"
