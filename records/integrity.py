@@ -12,8 +12,10 @@ from records.services.audit import snapshot
 
 __all__ = [
     "assessment_canonical",
+    "content_digest",
     "assessment_digest",
     "session_canonical",
+    "session_content",
     "session_digest",
     "verify_assessment",
     "verify_session",
@@ -32,17 +34,27 @@ def session_canonical(session: TreatmentSession, *, fresh: bool = True) -> dict:
     database (verify); without, the instance's own values are used (signing, before save)."""
     if fresh:
         session = TreatmentSession.objects.get(pk=session.pk)
+    return session_content(
+        session,
+        targeted_muscles=session.targeted_muscles.all(),
+        pain_scores=session.pain_scores.all(),
+        adverse_events=session.adverse_events.all(),
+    )
+
+
+def session_content(session: TreatmentSession, *, targeted_muscles, pain_scores, adverse_events) -> dict:
+    """The canonical content of a session from rows in hand (used by bulk loaders too)."""
     return {
         "id": str(session.pk),
         "patient": str(session.patient_id),
         "session": snapshot(session, exclude=("version", "signature_digest", "status")),
-        "targeted_muscles": [_row(t) for t in session.targeted_muscles.order_by("order")],
+        "targeted_muscles": sorted((_row(t) for t in targeted_muscles), key=lambda r: r["order"]),
         "pain_scores": sorted(
-            (_row(p) for p in session.pain_scores.all()),
+            (_row(p) for p in pain_scores),
             key=lambda r: (r["recorded_at"], r["moment"], r["score"]),
         ),
         "adverse_events": sorted(
-            (_row(a) for a in session.adverse_events.all()),
+            (_row(a) for a in adverse_events),
             key=lambda r: (r["kind"], r["severity"], r["notes"]),
         ),
     }
@@ -64,17 +76,18 @@ def assessment_canonical(assessment: Assessment, *, fresh: bool = True) -> dict:
     }
 
 
-def _digest(content: dict) -> str:
+def content_digest(content: dict) -> str:
+    """SHA-256 of the canonical JSON encoding of ``content``."""
     encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 def session_digest(session: TreatmentSession, *, fresh: bool = True) -> str:
-    return _digest(session_canonical(session, fresh=fresh))
+    return content_digest(session_canonical(session, fresh=fresh))
 
 
 def assessment_digest(assessment: Assessment, *, fresh: bool = True) -> str:
-    return _digest(assessment_canonical(assessment, fresh=fresh))
+    return content_digest(assessment_canonical(assessment, fresh=fresh))
 
 
 def verify_session(session: TreatmentSession) -> str:
