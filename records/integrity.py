@@ -8,10 +8,11 @@ import hashlib
 import json
 
 from records.models import Assessment, TreatmentSession
-from records.services.audit import snapshot
+from records.snapshots import snapshot
 
 __all__ = [
     "assessment_canonical",
+    "assessment_content",
     "content_digest",
     "assessment_digest",
     "session_canonical",
@@ -64,15 +65,20 @@ def assessment_canonical(assessment: Assessment, *, fresh: bool = True) -> dict:
     """The signed content of an assessment (see :func:`session_canonical` for ``fresh``)."""
     if fresh:
         assessment = Assessment.objects.get(pk=assessment.pk)
+    return assessment_content(assessment, findings=assessment.findings.all(), plan=assessment.plan.all())
+
+
+def assessment_content(assessment: Assessment, *, findings, plan) -> dict:
+    """The canonical content of an assessment from rows in hand (used by bulk loaders too)."""
     return {
         "id": str(assessment.pk),
         "patient": str(assessment.patient_id),
         "assessment": snapshot(assessment, exclude=("version", "signature_digest", "status")),
         "findings": sorted(
-            (_row(f) for f in assessment.findings.all()),
+            (_row(f) for f in findings),
             key=lambda r: (r["muscle"], r["side"], r["notes"]),
         ),
-        "plan": [_row(p) for p in assessment.plan.order_by("order")],
+        "plan": sorted((_row(p) for p in plan), key=lambda r: r["order"]),
     }
 
 
