@@ -47,3 +47,27 @@ check-deploy: $(VENV)/.deps
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# --- performance (see README "Performance") ---------------------------------------
+
+.PHONY: bench bench-quick serve-prod load-test
+
+bench-quick: $(VENV)/.deps
+	$(BIN)/python bench/run.py --scale quick
+
+bench: $(VENV)/.deps
+	$(BIN)/python bench/run.py --scale full
+
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+
+# Production server on plain HTTP for a local, trusted network: debug off, WhiteNoise
+# serving the collected static files, gunicorn with workers from the CPU count. Behind
+# a TLS proxy, drop the two DJANGO_SECURE_* overrides.
+serve-prod: $(VENV)/.deps
+	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput -v0
+	DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false} \
+	DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	$(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
+		--access-logformat '%(m)s %(U)s %(s)s %(L)ss'
