@@ -62,7 +62,7 @@ def prepare(url: str, scale: dict, env: dict) -> None:
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
     marker = f"{scale['clinics']}x{scale['patients']}x{scale['sessions']}x{scale['muscles']}"
     probe = run(
-        [PYTHON, "manage.py", "shell", "-c",
+        [PYTHON, "manage.py", "shell", "-v0", "-c",
          "from records.models import Clinic; print(Clinic.objects.filter(slug__startswith='load-').count(),"
          " Clinic.objects.filter(slug='bench40-01').exists())"],
         env, capture_output=True, text=True,
