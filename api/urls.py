@@ -1,3 +1,29 @@
-"""REST API v1 routes (filled in by the API work)."""
+"""REST API v1 routes (DESIGN §5), OpenAPI schema and offline docs."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from api.views.auth import TokenView
+from api.views.patients import PatientViewSet
+from api.views.records import AssessmentViewSet, AuditEventViewSet, MuscleViewSet, PainScoreViewSet, SessionViewSet
+
+router = SimpleRouter()
+router.register("patients", PatientViewSet, basename="patient")
+router.register("muscles", MuscleViewSet, basename="muscle")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("pain-scores", PainScoreViewSet, basename="pain-score")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
+    path("", include(router.urls)),
+]

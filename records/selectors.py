@@ -15,6 +15,7 @@ from records.models import (
     Addendum,
     AdverseEvent,
     Assessment,
+    AssessmentFinding,
     Consent,
     Muscle,
     PainScore,
@@ -26,6 +27,7 @@ from records.models import (
 
 __all__ = [
     "TWITCH_GRADE",
+    "assessments_for_clinic",
     "current_consent",
     "muscle_progression",
     "muscles_for_segments",
@@ -78,6 +80,20 @@ def sessions_for_clinic(clinic) -> QuerySet[TreatmentSession]:
             "adverse_events",
             Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
             "patient__precautions",
+        )
+    )
+
+
+def assessments_for_clinic(clinic) -> QuerySet[Assessment]:
+    """The clinic's assessments with findings, plan (muscles named), addenda and signers
+    prefetched: a constant number of queries for any page of assessments."""
+    return (
+        Assessment.objects.filter(clinic=clinic)
+        .select_related("practitioner", "signed_by")
+        .prefetch_related(
+            Prefetch("findings", queryset=AssessmentFinding.objects.select_related("muscle")),
+            Prefetch("plan", queryset=PlanItem.objects.select_related("muscle").order_by("order")),
+            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
         )
     )
 

@@ -1,0 +1,171 @@
+"""``patients/``: demographics, precautions, consent, archive, release order, timeline."""
+
+import uuid
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.response import Response
+
+from api.filters import PatientFilter
+from api.serializers.patients import (
+    ConsentGiveSerializer,
+    ConsentSerializer,
+    ConsentWithdrawSerializer,
+    PatientSerializer,
+    PatientWriteSerializer,
+)
+from api.serializers.views import ReleaseOrderSerializer, TimelineSerializer
+from records import selectors, services
+from records.models import Assessment, Patient
+
+from .base import IF_MATCH, ClinicViewSet, etag_for
+
+__all__ = ["PatientViewSet"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List patients", description="Active patients; `?archived=true` for archived ones."),
+    retrieve=extend_schema(summary="Read a patient (logged as a view of the chart)"),
+    create=extend_schema(request=PatientWriteSerializer, responses={201: PatientSerializer}),
+    update=extend_schema(request=PatientWriteSerializer, responses=PatientSerializer, parameters=[IF_MATCH]),
+    partial_update=extend_schema(request=PatientWriteSerializer, responses=PatientSerializer, parameters=[IF_MATCH]),
+    destroy=extend_schema(
+        summary="Refused: patients are archived, never deleted",
+        responses={405: OpenApiResponse(description="Always; use `POST /api/v1/patients/{id}/archive/`.")},
+    ),
+)
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ClinicViewSet,
+):
+    """Patients of your clinic."""
+
+    serializer_class = PatientSerializer
+    filterset_class = PatientFilter
+    ordering = ("family_name", "given_name", "id")
+    extra_error_codes = {"DELETE": ["405"]}
+    policy_actions = {
+        "list": "patient.read",
+        "retrieve": "patient.read",
+        "create": "patient.create",
+        "update": "patient.update",
+        "partial_update": "patient.update",
+        "destroy": "patient.read",  # everyone who can see a patient learns that DELETE is refused
+        "archive": "patient.archive",
+        "consent": "consent.give",
+        "consent_withdraw": "consent.withdraw",
+        "release_order": "record.read",
+        "timeline": "record.read",
+    }
+
+    def get_queryset(self):
+        return selectors.patients_for_clinic(self.clinic, include_archived=True)
+
+    def retrieve(self, request, *args, **kwargs):
+        patient = self.get_object()
+        self._log_view(patient, "patient")
+        response = Response(self.get_serializer(patient).data)
+        response["ETag"] = etag_for(patient)
+        return response
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(PatientWriteSerializer)
+        patient = services.patient_create(actor=request.user, clinic=self.clinic, **data)
+        return self.respond(patient.pk, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        return self._update(partial=False)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self._update(partial=True)
+
+    def _update(self, *, partial: bool):
+        data = self.validated(PatientWriteSerializer, partial=partial)
+        patient = self.get_record(Patient)
+        precautions = data.pop("precautions", None)
+        if not partial and not data.get("chart_number"):
+            data.pop("chart_number", None)  # PUT without a chart number keeps the current one
+        # Demographics and precautions change together or not at all.
+        with transaction.atomic():
+            patient = services.patient_update(
+                actor=self.request.user, patient=patient, expected_version=self.expected_version(), **data
+            )
+            if precautions is not None:
+                services.precautions_set(actor=self.request.user, patient=patient, precautions=precautions)
+        return self.respond(patient.pk)
+
+    def destroy(self, request, *args, **kwargs):
+        self.get_object()
+        raise MethodNotAllowed(
+            "DELETE", detail="Patients are never deleted; POST /api/v1/patients/{id}/archive/ archives them."
+        )
+
+    @extend_schema(request=None, responses=PatientSerializer, summary="Archive a patient (clinic admins)")
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        patient = self.get_record(Patient)
+        services.patient_archive(actor=request.user, patient=patient)
+        return self.respond(patient.pk)
+
+    @extend_schema(request=ConsentGiveSerializer, responses={201: ConsentSerializer}, summary="Record consent")
+    @action(detail=True, methods=["post"])
+    def consent(self, request, pk=None):
+        data = self.validated(ConsentGiveSerializer)
+        patient = self.get_record(Patient)
+        consent = services.consent_give(actor=request.user, patient=patient, **data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConsentWithdrawSerializer, responses=ConsentSerializer, summary="Withdraw consent")
+    @action(detail=True, methods=["post"], url_path="consent/withdraw", url_name="consent-withdraw")
+    def consent_withdraw(self, request, pk=None):
+        data = self.validated(ConsentWithdrawSerializer)
+        patient = self.get_record(Patient)
+        consent = services.consent_withdraw(actor=request.user, patient=patient, **data)
+        return Response(ConsentSerializer(consent).data)
+
+    @extend_schema(
+        responses=ReleaseOrderSerializer,
+        summary="Order of release across sessions",
+        parameters=[OpenApiParameter("assessment", str, description="An assessment id: narrows to one course.")],
+    )
+    @action(detail=True, methods=["get"], url_path="release-order", url_name="release-order", filterset_class=None)
+    def release_order(self, request, pk=None):
+        patient = self.get_record(Patient)
+        assessment = None
+        assessment_id = request.query_params.get("assessment")
+        if assessment_id:
+            assessment = (
+                Assessment.objects.filter(patient=patient, pk=assessment_id).first()
+                if _is_uuid(assessment_id) else None
+            )
+            if assessment is None:
+                raise ValidationError({"assessment": ["No such assessment of this patient."]})
+        result = selectors.release_order_for_patient(patient, assessment=assessment)
+        self._log_view(patient, "release_order")
+        return Response(ReleaseOrderSerializer(result).data)
+
+    @extend_schema(responses=TimelineSerializer, summary="Assessments, sessions, pain scores and addenda in time order")
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def timeline(self, request, pk=None):
+        patient = self.get_record(Patient)
+        entries = selectors.patient_timeline(patient)
+        self._log_view(patient, "timeline")
+        return Response({"patient": patient.pk, "entries": entries})
+
+    def _log_view(self, patient: Patient, what: str) -> None:
+        # The patient is of the user's clinic (scoped queryset): reuse the loaded clinic
+        # instead of a query for it.
+        patient.clinic = self.clinic
+        services.audit_view(actor=self.request.user, patient=patient, what=what)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
