@@ -109,3 +109,63 @@ def make_session(physio_client, patient):
         return response.json()
 
     return make
+
+
+def record_session(physio, patient, *, sign=False, started_at=None, slugs=("gluteus-medius",), **kwargs):
+    """A session written straight through the service (test setup, not under test here)."""
+    from records import services
+    from tests.factories import muscle as catalogue_muscle
+
+    kwargs.setdefault("needles_used", len(slugs))
+    kwargs.setdefault("needles_removed", len(slugs))
+    session = services.session_record(
+        actor=physio,
+        patient=patient,
+        started_at=started_at or timezone.now() - dt.timedelta(days=1),
+        targeted_muscles=[
+            {"muscle": catalogue_muscle(slug), "side": "left", "twitch_response": "local_twitch", "outcome": "released"}
+            for slug in slugs
+        ],
+        **kwargs,
+    )
+    if sign:
+        session = services.session_sign(actor=physio, session=session)
+    return session
+
+
+def record_assessment(physio, patient, *, sign=False, plan=("gluteus-medius", "piriformis")):
+    from records import services
+    from tests.factories import muscle as catalogue_muscle
+
+    assessment = services.assessment_create(
+        actor=physio,
+        patient=patient,
+        assessed_at=timezone.now() - dt.timedelta(days=10),
+        chief_complaint="Low back pain radiating to the left buttock",
+        affected_segments=["L5"],
+        findings=[{"muscle": catalogue_muscle(plan[0]), "side": "left", "taut_band": True, "tenderness": 2}],
+        plan=[{"muscle": catalogue_muscle(slug), "side": "left"} for slug in plan],
+    )
+    if sign:
+        assessment = services.assessment_sign(actor=physio, assessment=assessment)
+    return assessment
+
+
+class World:
+    """One clinic's records in every state the endpoints act on."""
+
+    def __init__(self, physio, patient, patient_without_consent):
+        from records import services
+
+        self.patient = patient
+        self.patient_without_consent = patient_without_consent
+        self.draft_session = record_session(physio, patient)
+        self.signed_session = record_session(physio, patient, sign=True)
+        self.draft_assessment = record_assessment(physio, patient)
+        self.signed_assessment = record_assessment(physio, patient, sign=True)
+        self.pain_score = services.pain_score_record(actor=physio, patient=patient, moment="baseline", score=6)
+
+
+@pytest.fixture
+def world(physio, patient, patient_without_consent):
+    return World(physio, patient, patient_without_consent)
