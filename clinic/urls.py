@@ -7,4 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("api.urls")),
+    path("fhir/R4/", include("api.fhir.urls")),
+    path("", include("web.urls")),
 ]

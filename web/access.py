@@ -1,0 +1,67 @@
+"""Who may open a page: login, a clinic membership, the role table, and clinic scoping.
+
+Pages consult :func:`records.policy.allowed` with the same action names as the services,
+so a page never offers what the service would refuse.
+"""
+
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from records import policy
+from records.models import Assessment, Membership, Patient, TreatmentSession
+
+__all__ = ["clinic_view", "clinic_assessment", "clinic_patient", "clinic_session", "require"]
+
+
+def clinic_view(view):
+    """Login required; the user's membership and clinic are loaded once and set on the request.
+
+    Times are shown in the clinic's timezone.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = Membership.objects.select_related("clinic").filter(user=request.user).first()
+        if membership is None:
+            raise PermissionDenied("Your account is not linked to a clinic.")
+        request.user.membership = membership  # policy.role_of/clinic_of read it without a query
+        request.clinic = membership.clinic
+        request.role = membership.role
+        try:
+            zone = ZoneInfo(membership.clinic.timezone)
+        except (KeyError, ValueError):
+            zone = ZoneInfo("UTC")
+        with timezone.override(zone):
+            return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def require(request, action: str) -> None:
+    """403 unless the user's role allows ``action`` (see records.policy.PERMISSIONS)."""
+    if not policy.allowed(request.user, action):
+        raise PermissionDenied(f"Your role may not {action.replace('.', ' ').replace('_', ' ')}.")
+
+
+def clinic_patient(request, pk) -> Patient:
+    """The patient ``pk`` of the user's clinic, or 404 (another clinic's patient does not exist here)."""
+    return get_object_or_404(Patient.objects.filter(clinic=request.clinic).prefetch_related("precautions"), pk=pk)
+
+
+def clinic_session(request, pk) -> TreatmentSession:
+    return get_object_or_404(
+        TreatmentSession.objects.filter(clinic=request.clinic).select_related("patient", "practitioner", "signed_by"),
+        pk=pk,
+    )
+
+
+def clinic_assessment(request, pk) -> Assessment:
+    return get_object_or_404(
+        Assessment.objects.filter(clinic=request.clinic).select_related("patient", "practitioner", "signed_by"),
+        pk=pk,
+    )
