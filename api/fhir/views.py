@@ -1,0 +1,422 @@
+"""FHIR R4 endpoints: metadata, read by id, search, and ``Patient/{id}/$everything``.
+
+DRF views, so the project's token and session authentication apply; roles and clinic
+isolation are those of REST API v1 (``record.read``: physiotherapists, clinic admins,
+API readers). Another clinic's resource is a 404, exactly like one that does not exist.
+Each request that returns a patient's data writes one ``view`` audit event.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.authentication import ExpiringTokenAuthentication
+from records import policy
+from records.choices import AuditAction
+from records.models import Patient
+from records.services import audit_event, audit_view
+
+from . import mapping, selectors
+from . import systems as s
+from .capability import SEARCH_PARAMS, capability_statement
+from .errors import InvalidSearch, ResourceNotFound, fhir_exception_handler
+from .renderers import FHIRContentNegotiation, FHIRJSONParser, FHIRJSONRenderer, PlainJSONRenderer
+
+__all__ = ["EverythingView", "MetadataView", "ReadView", "SearchPostView", "SearchView", "UnknownView"]
+
+# Parameters every interaction tolerates (and ignores beyond content negotiation).
+GENERAL_PARAMS = frozenset({"_format", "_pretty"})
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+
+
+class FHIRReadPermission(BasePermission):
+    """Authenticated staff of a clinic whose role may read the record (DESIGN §1)."""
+
+    message = "Your role may not read clinical records."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if policy.clinic_of(user) is None:
+            self.message = "Your account is not a member of a clinic."
+            return False
+        return policy.allowed(user, "record.read")
+
+
+def validate_resources(resources) -> None:
+    """Validate with the ``fhir.resources`` R4B models: raises on an invalid resource.
+
+    Runs in the views when ``FHIR_VALIDATE_RESPONSES`` (default: ``DEBUG``) is on, so a
+    mapping mistake fails loudly in development; the test suite validates everything.
+    """
+    from fhir.resources.R4B import get_fhir_model_class
+
+    for resource in resources:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+class FHIRView(APIView):
+    # The token scheme first: its WWW-Authenticate header makes an anonymous call a 401.
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
+    permission_classes = [FHIRReadPermission]
+    renderer_classes = [FHIRJSONRenderer, PlainJSONRenderer]
+    parser_classes = [FHIRJSONParser, FormParser]
+    content_negotiation_class = FHIRContentNegotiation
+
+    def get_exception_handler(self):
+        return fhir_exception_handler
+
+    @property
+    def clinic(self):
+        return policy.clinic_of(self.request.user)
+
+    def base_url(self) -> str:
+        """Absolute service base, ending in ``/``: fullUrls are ``<base><Type>/<id>``."""
+        return self.request.build_absolute_uri(reverse("fhir:base"))
+
+    def respond(self, document: dict, resources) -> Response:
+        if getattr(settings, "FHIR_VALIDATE_RESPONSES", settings.DEBUG):
+            validate_resources(resources)
+        return Response(document)
+
+    def audit(self, patient: Patient, what: str, object_id: str = "") -> None:
+        patient.clinic = self.clinic  # already checked to be the same clinic; no extra query
+        audit_view(actor=self.request.user, patient=patient, what=what, object_id=object_id)
+
+    def bundle(self, resources: list[dict], *, modes=None, total: int | None = None, next_url: str = "") -> dict:
+        base = self.base_url()
+        links = [{"relation": "self", "url": self.request.build_absolute_uri()}]
+        if next_url:
+            links.append({"relation": "next", "url": next_url})
+        document = {
+            "resourceType": "Bundle",
+            "id": str(uuid.uuid4()),
+            "meta": {"lastUpdated": mapping.fhir_instant(timezone.now())},
+            "type": "searchset",
+        }
+        if total is not None:
+            document["total"] = total
+        document["link"] = links
+        document["entry"] = [
+            {
+                "fullUrl": f"{base}{resource['resourceType']}/{resource['id']}",
+                "resource": resource,
+                "search": {"mode": modes[index] if modes else "match"},
+            }
+            for index, resource in enumerate(resources)
+        ]
+        return document
+
+
+class MetadataView(FHIRView):
+    """``GET metadata``: the CapabilityStatement. Open to anyone: it holds no patient data."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        statement = capability_statement(base_url=self.base_url())
+        return self.respond(statement, [statement])
+
+
+# --- reads --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    resource: dict
+    patient: Patient | None
+
+
+def _read_patient(clinic, resource_id) -> Found | None:
+    patient = selectors.patient_for_clinic(clinic, resource_id)
+    return Found(mapping.patient_resource(patient, clinic_slug=clinic.slug), patient) if patient else None
+
+
+def _read_encounter(clinic, resource_id) -> Found | None:
+    pk = selectors.parse_uuid(resource_id)
+    session = selectors.sessions_for_fhir(clinic).filter(pk=pk).first() if pk else None
+    return Found(mapping.encounter_resource(session), session.patient) if session else None
+
+
+def _read_procedure(clinic, resource_id) -> Found | None:
+    pk = selectors.parse_uuid(resource_id)
+    targeted = selectors.targeted_for_clinic(clinic).filter(pk=pk).first() if pk else None
+    if targeted is None:
+        return None
+    return Found(mapping.procedure_resource(targeted, targeted.session), targeted.session.patient)
+
+
+def _read_observation(clinic, resource_id) -> Found | None:
+    if resource_id.startswith(mapping.TWITCH_PREFIX):
+        pk = selectors.parse_uuid(resource_id.removeprefix(mapping.TWITCH_PREFIX))
+        targeted = selectors.targeted_for_clinic(clinic).filter(pk=pk).first() if pk else None
+        if targeted is None:
+            return None
+        return Found(mapping.twitch_observation_resource(targeted, targeted.session), targeted.session.patient)
+    pk = selectors.parse_uuid(resource_id)
+    pain = selectors.pain_scores_for_clinic(clinic).filter(pk=pk).first() if pk else None
+    return Found(mapping.pain_observation_resource(pain, pain.session), pain.patient) if pain else None
+
+
+def _read_consent(clinic, resource_id) -> Found | None:
+    pk = selectors.parse_uuid(resource_id)
+    consent = selectors.consents_for_clinic(clinic).filter(pk=pk).first() if pk else None
+    return Found(mapping.consent_resource(consent), consent.patient) if consent else None
+
+
+def _read_adverse_event(clinic, resource_id) -> Found | None:
+    pk = selectors.parse_uuid(resource_id)
+    event = selectors.adverse_events_for_clinic(clinic).filter(pk=pk).first() if pk else None
+    if event is None:
+        return None
+    return Found(mapping.adverse_event_resource(event, event.session), event.session.patient)
+
+
+def _read_practitioner(clinic, resource_id) -> Found | None:
+    user = selectors.practitioner_user(clinic, resource_id)
+    return Found(mapping.practitioner_resource(user), None) if user else None
+
+
+READERS: dict[str, Callable] = {
+    "Patient": _read_patient,
+    "Encounter": _read_encounter,
+    "Procedure": _read_procedure,
+    "Observation": _read_observation,
+    "Consent": _read_consent,
+    "AdverseEvent": _read_adverse_event,
+    "Practitioner": _read_practitioner,
+}
+
+
+def _unknown_type(resource_type: str) -> NotFound:
+    supported = ", ".join(READERS)
+    return NotFound(f"Resource type {resource_type!r} is not supported here; supported: {supported}.")
+
+
+class ReadView(FHIRView):
+    """``GET <Type>/<id>``."""
+
+    def get(self, request, resource_type: str, resource_id: str):
+        reader = READERS.get(resource_type)
+        if reader is None:
+            raise _unknown_type(resource_type)
+        found = reader(self.clinic, resource_id)
+        if found is None:
+            raise ResourceNotFound(f"{resource_type}/{resource_id} is not a resource of your clinic.")
+        if found.patient is not None:
+            self.audit(found.patient, f"fhir_{resource_type.lower()}", found.resource["id"])
+        return self.respond(found.resource, [found.resource])
+
+
+# --- searches -----------------------------------------------------------------------
+
+
+def _patient_reference(value: str) -> str:
+    """``<id>``, ``Patient/<id>`` or an absolute ``…/Patient/<id>`` → ``<id>``."""
+    value = value.strip()
+    if "/" in value:
+        head, _, tail = value.rpartition("/")
+        if not head.endswith("Patient"):
+            raise InvalidSearch({"patient": ["Give a Patient id or a Patient/<id> reference."]})
+        value = tail
+    if selectors.parse_uuid(value) is None:
+        raise InvalidSearch({"patient": [f"{value!r} is not a Patient id."]})
+    return value
+
+
+def _int_param(params, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        number = int(raw)
+    except ValueError as exc:
+        raise InvalidSearch({name: ["Must be a whole number."]}) from exc
+    if not low <= number <= high:
+        raise InvalidSearch({name: [f"Must be between {low} and {high}."]})
+    return number
+
+
+def _observation_kinds(params) -> tuple[bool, bool]:
+    """(pain, twitch) wanted by ``code``; both when ``code`` is absent."""
+    raw = params.get("code")
+    if raw is None:
+        return True, True
+    pain = twitch = False
+    for token in raw.split(","):
+        system, _, code = token.strip().rpartition("|")
+        if code == s.PAIN_LOINC and system in ("", s.LOINC):
+            pain = True
+        elif code == s.TWITCH_RESPONSE_CODE and system in ("", s.OBSERVATION_CODE):
+            twitch = True
+    return pain, twitch
+
+
+def _search_patient_data(clinic, resource_type: str, patient: Patient, params) -> list[dict]:
+    if resource_type == "Encounter":
+        sessions = selectors.sessions_for_fhir(clinic).filter(patient=patient).order_by("started_at", "number")
+        return [mapping.encounter_resource(session) for session in sessions]
+    if resource_type == "Procedure":
+        rows = selectors.targeted_for_clinic(clinic).filter(session__patient=patient)
+        rows = rows.order_by("session__started_at", "session__number", "order")
+        return [mapping.procedure_resource(t, t.session) for t in rows]
+    if resource_type == "Observation":
+        pain, twitch = _observation_kinds(params)
+        resources = []
+        if pain:
+            scores = selectors.pain_scores_for_clinic(clinic).filter(patient=patient).order_by("recorded_at", "moment")
+            resources += [mapping.pain_observation_resource(p, p.session) for p in scores]
+        if twitch:
+            rows = selectors.targeted_for_clinic(clinic).filter(session__patient=patient)
+            rows = rows.order_by("session__started_at", "session__number", "order")
+            resources += [mapping.twitch_observation_resource(t, t.session) for t in rows]
+        return resources
+    if resource_type == "Consent":
+        consents = selectors.consents_for_clinic(clinic).filter(patient=patient).order_by("given_at")
+        return [mapping.consent_resource(consent) for consent in consents]
+    if resource_type == "AdverseEvent":
+        events = selectors.adverse_events_for_clinic(clinic).filter(session__patient=patient)
+        events = events.order_by("session__started_at", "created_at")
+        return [mapping.adverse_event_resource(event, event.session) for event in events]
+    if resource_type == "Practitioner":
+        return [mapping.practitioner_resource(user) for user in selectors.practitioners_for_patient(patient)]
+    raise _unknown_type(resource_type)
+
+
+class SearchView(FHIRView):
+    """``GET <Type>?…`` (and ``POST <Type>/_search`` with a form body, which keeps search
+    terms such as names out of URLs and access logs)."""
+
+    def get(self, request, resource_type: str):
+        return self.search(resource_type, request.query_params)
+
+    def search(self, resource_type: str, params):
+        supported = SEARCH_PARAMS.get(resource_type)
+        if supported is None:
+            raise _unknown_type(resource_type)
+        unknown = sorted(set(params) - set(supported) - GENERAL_PARAMS)
+        if unknown:
+            raise InvalidSearch(
+                {unknown[0]: [f"Unsupported search parameter for {resource_type}; supported: {', '.join(supported)}."]}
+            )
+        if resource_type == "Patient":
+            return self.search_patients(params)
+        if not params.get("patient"):
+            raise InvalidSearch({"patient": [f"{resource_type} searches need patient=<id>."]})
+        patient = selectors.patient_for_clinic(self.clinic, _patient_reference(params["patient"]))
+        if patient is None:
+            # Unknown here or another clinic's: both simply match nothing.
+            return self.respond(self.bundle([], total=0), [])
+        resources = _search_patient_data(self.clinic, resource_type, patient, params)
+        self.audit(patient, f"fhir_{resource_type.lower()}_search")
+        document = self.bundle(resources, total=len(resources))
+        return self.respond(document, resources)
+
+    def search_patients(self, params):
+        clinic = self.clinic
+        count = _int_param(params, "_count", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        offset = _int_param(params, "_offset", 0, 0, 10**9)
+        queryset = Patient.objects.filter(clinic=clinic)
+        if "_id" in params:
+            queryset = queryset.filter(pk=selectors.parse_uuid(params["_id"]) or uuid.UUID(int=0))
+        if "identifier" in params:
+            system, _, value = params["identifier"].rpartition("|")
+            if system and system != s.chart_number_system(clinic.slug):
+                queryset = queryset.none()
+            queryset = queryset.filter(chart_number=value.strip())
+        if "name" in params:
+            terms = params["name"].split()
+            if not terms:
+                raise InvalidSearch({"name": ["Give part of a name."]})
+            for term in terms:
+                queryset = queryset.filter(Q(given_name__istartswith=term) | Q(family_name__istartswith=term))
+        rows = list(queryset.order_by("family_name", "given_name", "chart_number", "id")[offset : offset + count + 1])
+        next_url = ""
+        if len(rows) > count:
+            rows = rows[:count]
+            query = params.copy()
+            query["_offset"] = str(offset + count)
+            query["_count"] = str(count)
+            next_url = self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
+        resources = [mapping.patient_resource(patient, clinic_slug=clinic.slug) for patient in rows]
+        if len(rows) == 1:
+            self.audit(rows[0], "fhir_patient_search")
+        elif rows:
+            # One event for the page, not one per patient; ids only, never the search terms.
+            audit_event(
+                actor=self.request.user, action=AuditAction.VIEW, clinic=clinic, object_type="fhir_patient_search",
+                after={"patients": [str(patient.pk) for patient in rows]},
+            )
+        document = self.bundle(resources, next_url=next_url)
+        return self.respond(document, resources)
+
+
+class SearchPostView(SearchView):
+    """``POST <Type>/_search`` with an ``application/x-www-form-urlencoded`` body."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, resource_type: str):
+        params = request.query_params.copy()
+        if hasattr(request.data, "lists"):
+            for key, values in request.data.lists():
+                params.setlist(key, values)
+        return self.search(resource_type, params)
+
+
+# --- $everything --------------------------------------------------------------------
+
+
+class EverythingView(FHIRView):
+    """``GET Patient/<id>/$everything``: the whole record in one searchset Bundle.
+
+    A fixed number of queries whatever the length of the history (see
+    :func:`api.fhir.selectors.patient_record`); every reference resolves in the Bundle.
+    """
+
+    def get(self, request, resource_id: str):
+        clinic = self.clinic
+        patient = selectors.patient_for_clinic(clinic, resource_id)
+        if patient is None:
+            raise ResourceNotFound(f"Patient/{resource_id} is not a patient of your clinic.")
+        record = selectors.patient_record(patient)
+        resources = [mapping.patient_resource(patient, clinic_slug=clinic.slug)]
+        resources += [mapping.practitioner_resource(user) for user in record.practitioners]
+        resources += [mapping.consent_resource(consent) for consent in record.consents]
+        for session in record.sessions:
+            resources.append(mapping.encounter_resource(session))
+            for targeted in session.targeted_muscles.all():
+                resources.append(mapping.procedure_resource(targeted, session))
+                resources.append(mapping.twitch_observation_resource(targeted, session))
+            for event in session.adverse_events.all():
+                resources.append(mapping.adverse_event_resource(event, session))
+        sessions = record.sessions_by_id
+        resources += [
+            mapping.pain_observation_resource(pain, sessions.get(pain.session_id)) for pain in record.pain_scores
+        ]
+        self.audit(patient, "fhir_everything")
+        modes = ["match"] + ["include"] * (len(resources) - 1)
+        document = self.bundle(resources, modes=modes, total=1)
+        return self.respond(document, resources)
+
+
+class UnknownView(FHIRView):
+    """Anything else under the base: an OperationOutcome, never an HTML page."""
+
+    def get(self, request, rest: str = ""):
+        raise NotFound("No such FHIR endpoint here; see metadata for what is supported.")
+
+    post = put = patch = delete = get
