@@ -89,7 +89,7 @@ def assessments_for_clinic(clinic) -> QuerySet[Assessment]:
     prefetched: a constant number of queries for any page of assessments."""
     return (
         Assessment.objects.filter(clinic=clinic)
-        .select_related("practitioner", "signed_by")
+        .select_related("patient", "practitioner", "signed_by")
         .prefetch_related(
             Prefetch("findings", queryset=AssessmentFinding.objects.select_related("muscle")),
             Prefetch("plan", queryset=PlanItem.objects.select_related("muscle").order_by("order")),
