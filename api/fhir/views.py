@@ -14,14 +14,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import ExpiringTokenAuthentication
 from records import policy
 from records.choices import AuditAction
 from records.models import Patient
@@ -68,8 +66,7 @@ def validate_resources(resources) -> None:
 
 
 class FHIRView(APIView):
-    # The token scheme first: its WWW-Authenticate header makes an anonymous call a 401.
-    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
+    # Authentication: the project's defaults (token first, then session), as REST API v1.
     permission_classes = [FHIRReadPermission]
     renderer_classes = [FHIRJSONRenderer, PlainJSONRenderer]
     parser_classes = [FHIRJSONParser, FormParser]
