@@ -50,7 +50,9 @@ def require(request, action: str) -> None:
 
 def clinic_patient(request, pk) -> Patient:
     """The patient ``pk`` of the user's clinic, or 404 (another clinic's patient does not exist here)."""
-    return get_object_or_404(Patient.objects.filter(clinic=request.clinic).prefetch_related("precautions"), pk=pk)
+    patient = get_object_or_404(Patient.objects.filter(clinic=request.clinic).prefetch_related("precautions"), pk=pk)
+    patient.clinic = request.clinic  # the same row: the services' audit rows need it, without a query
+    return patient
 
 
 def clinic_session(request, pk) -> TreatmentSession:
