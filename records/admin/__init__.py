@@ -1,0 +1,44 @@
+"""The Django admin of IMS Records, for clinic admins (their clinic only) and superusers.
+
+Every model is registered. Permissions come from :mod:`records.policy`, rows and
+dropdown choices are limited to the user's clinic, and every write goes through
+:mod:`records.services`, so it is validated, refused where the rules say so, and audited.
+"""
+
+from django.contrib import admin
+
+from .audit import AuditEventAdmin
+from .care import (
+    AddendumAdmin,
+    AdverseEventAdmin,
+    AssessmentAdmin,
+    AssessmentFindingAdmin,
+    PainScoreAdmin,
+    PlanItemAdmin,
+    TargetedMuscleAdmin,
+    TreatmentSessionAdmin,
+)
+from .patients import ConsentAdmin, PatientAdmin, PrecautionAdmin
+from .reference import ClinicAdmin, MembershipAdmin, MuscleAdmin
+
+__all__ = [
+    "AddendumAdmin",
+    "AdverseEventAdmin",
+    "AssessmentAdmin",
+    "AssessmentFindingAdmin",
+    "AuditEventAdmin",
+    "ClinicAdmin",
+    "ConsentAdmin",
+    "MembershipAdmin",
+    "MuscleAdmin",
+    "PainScoreAdmin",
+    "PatientAdmin",
+    "PlanItemAdmin",
+    "PrecautionAdmin",
+    "TargetedMuscleAdmin",
+    "TreatmentSessionAdmin",
+]
+
+admin.site.site_header = "IMS Records administration"
+admin.site.site_title = "IMS Records admin"
+admin.site.index_title = "Clinic records"
