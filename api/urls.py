@@ -25,5 +25,6 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
+    path("exports/", include("api.exports.urls")),
     path("", include(router.urls)),
 ]

@@ -68,6 +68,8 @@ def validate_resources(resources) -> None:
 class FHIRView(APIView):
     # Authentication: the project's defaults (token first, then session), as REST API v1.
     permission_classes = [FHIRReadPermission]
+    # Described by its own CapabilityStatement (``metadata``), not by the REST API's OpenAPI.
+    schema = None
     renderer_classes = [FHIRJSONRenderer, PlainJSONRenderer]
     parser_classes = [FHIRJSONParser, FormParser]
     content_negotiation_class = FHIRContentNegotiation

@@ -1,0 +1,1 @@
+"""Research exports: pseudonymised, streamed, audited; for clinic admins (``export.run``)."""
