@@ -18,6 +18,9 @@ def policy_action_for(view, request) -> str | None:
     if actions is None:
         return None
     action = getattr(view, "action", None)
+    if hasattr(view, "action_map") and (action is None or action == "metadata"):
+        # No handler for this method (the view answers 405) or OPTIONS: nothing to protect.
+        return None
     for key in (action, request.method, "*"):
         if key is not None and key in actions:
             return actions[key]
