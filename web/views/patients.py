@@ -78,7 +78,8 @@ def patient_create(request):
         else:
             messages.success(request, f"{patient.full_name} registered with chart number {patient.chart_number}.")
             return redirect("web:patient_details", pk=patient.pk)
-    return render(request, "web/patient_form.html", {"form": form, "precautions": precautions})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/patient_form.html", {"form": form, "precautions": precautions}, status=status)
 
 
 @clinic_view
