@@ -343,8 +343,12 @@ class SearchView(FHIRView):
             for term in terms:
                 queryset = queryset.filter(Q(given_name__istartswith=term) | Q(family_name__istartswith=term))
         rows = list(queryset.order_by("family_name", "given_name", "chart_number", "id")[offset : offset + count + 1])
-        next_url = ""
-        if len(rows) > count:
+        next_url, total = "", None
+        if len(rows) > count and self.request.method == "POST":
+            # A next link would carry the form's search terms into a URL; the client
+            # posts the same form again with _offset, knowing the total.
+            rows, total = rows[:count], queryset.count()
+        elif len(rows) > count:
             rows = rows[:count]
             query = params.copy()
             query["_offset"] = str(offset + count)
@@ -359,7 +363,7 @@ class SearchView(FHIRView):
                 actor=self.request.user, action=AuditAction.VIEW, clinic=clinic, object_type="fhir_patient_search",
                 after={"patients": [str(patient.pk) for patient in rows]},
             )
-        document = self.bundle(resources, next_url=next_url)
+        document = self.bundle(resources, next_url=next_url, total=total)
         return self.respond(document, resources)
 
 

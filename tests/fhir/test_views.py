@@ -1,5 +1,7 @@
 """The FHIR endpoints: reads, searches, errors as OperationOutcome, roles, isolation, audit."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
@@ -10,7 +12,7 @@ from records.choices import AuditAction, Role
 from records.models import AuditEvent, Consent, PainScore
 from tests.factories import PatientFactory, make_user
 
-from .conftest import FHIR
+from .conftest import FHIR, record_history
 from .test_mapping import validated
 
 
@@ -256,6 +258,18 @@ def test_search_by_post_keeps_terms_out_of_the_url(api, patient):
     assert len(views_of(patient)) == 1
 
 
+def test_posted_search_pages_without_terms_in_links(api, clinic):
+    for index in range(3):
+        PatientFactory(clinic=clinic, family_name=f"Hidden{index}")
+    form = "name=Hidden&_count=2"
+    bundle = api.post(f"{FHIR}Patient/_search", form, content_type="application/x-www-form-urlencoded").json()
+    assert bundle["total"] == 3 and len(entries(bundle)) == 2
+    assert [link["relation"] for link in bundle["link"]] == ["self"]
+    assert "Hidden" not in str(bundle["link"])
+    rest = api.post(f"{FHIR}Patient/_search", form + "&_offset=2", content_type="application/x-www-form-urlencoded")
+    assert [r["name"][0]["family"] for r in entries(rest.json())] == ["Hidden2"]
+
+
 def test_practitioner_search_lists_who_treated_the_patient(api, patient, history, physio, physio2):
     bundle = api.get(f"{FHIR}Practitioner", {"patient": patient.pk}).json()
     assert [r["id"] for r in entries(bundle)] == [str(physio.membership.pk)]
@@ -273,3 +287,29 @@ def test_superuser_practitioner_without_membership_resolves(patient, clinic, now
     practitioner = entries(bundle, "Practitioner")[0]
     assert practitioner["id"] == f"user-{admin.pk}"
     assert client.get(f"{FHIR}Practitioner/user-{admin.pk}").status_code == 200
+
+
+# auth (membership, clinic), the patient, the rows (Observation: pain, then twitch), the audit event
+SEARCH_QUERIES = {"Encounter": 5, "Procedure": 5, "Observation": 6, "Consent": 5, "AdverseEvent": 5,
+                  "Practitioner": 5}
+
+
+@pytest.mark.parametrize("sessions", [1, 4])
+def test_search_query_counts_do_not_grow_with_history(physio, patient, now, sessions, django_assert_num_queries):
+    record_history(physio, patient, sessions=sessions, start=now - dt.timedelta(days=60))
+    for resource_type, queries in SEARCH_QUERIES.items():
+        client = APIClient()
+        client.force_authenticate(get_user_model().objects.get(pk=physio.pk))
+        with django_assert_num_queries(queries):
+            response = client.get(FHIR + resource_type, {"patient": patient.pk})
+        assert response.status_code == 200
+
+
+def test_patient_search_query_count(physio, clinic, django_assert_num_queries):
+    for index in range(5):
+        PatientFactory(clinic=clinic, family_name=f"Count{index}")
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(pk=physio.pk))
+    with django_assert_num_queries(4):  # membership, clinic, the page, the audit event
+        bundle = client.get(f"{FHIR}Patient", {"name": "Count"}).json()
+    assert len(entries(bundle)) == 5
