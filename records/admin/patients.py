@@ -234,7 +234,8 @@ class PatientAdmin(ClinicScopedAdmin):
         if not data["sessions"]:
             return "No sessions recorded yet."
         tz = zoneinfo.ZoneInfo(patient.clinic.timezone)
-        twitch_labels = dict(TwitchResponse.choices)
+        # "None" alone would read as an empty cell: say what it means.
+        twitch_labels = {**dict(TwitchResponse.choices), TwitchResponse.NONE: "no twitch"}
         cells = {}
         for session in data["sessions"]:
             for release in session["releases"]:
