@@ -1,5 +1,7 @@
 """Treatment sessions and what happened in them: muscles needled, pain, adverse events."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -110,7 +112,7 @@ class TargetedMuscle(ClinicalModel):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0.1), MaxValueValidator(0.5)],
+        validators=[MinValueValidator(Decimal("0.10")), MaxValueValidator(Decimal("0.50"))],
     )
     twitch_response = models.CharField(max_length=20, choices=TwitchResponse.choices)
     twitch_count = models.PositiveSmallIntegerField(null=True, blank=True)
