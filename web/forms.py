@@ -45,7 +45,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
 class PatientForm(forms.Form):
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
-    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type="date"> speaks ISO 8601 whatever the page's locale.
+    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNKNOWN)
     chart_number = forms.CharField(
         max_length=32, required=False, help_text="Leave empty to have one generated."

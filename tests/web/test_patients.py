@@ -110,6 +110,7 @@ def test_precautions_are_replaced(client, clinic_admin, patient):
 def test_demographics_edit(client, physio, patient):
     client.force_login(physio)
     url = reverse("web:patient_details", args=[patient.pk])
+    assert 'type="date" name="date_of_birth" value="1980-05-17"' in client.get(url).content.decode()
     data = {"form": "patient", "given_name": "Morgan", "family_name": "Quinlan-Reyes", "date_of_birth": "1980-05-17",
             "sex": "female", "chart_number": patient.chart_number, "phone": "604 555 0101", "email": ""}
     assert client.post(url, data).status_code == 302
