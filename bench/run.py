@@ -114,12 +114,12 @@ def main() -> int:
         growth = r["p50"] / small[name]["p50"] if small[name]["p50"] else float("inf")
         print(f"{name:<30} {r['p50']:>8.2f} {r['p95']:>8.2f} {r['queries']:>8} {r['floor_p50']:>9.2f} "
               f"{r['ratio']:>6.2f} {growth:>7.2f}")
-        max_queries = max(max_queries, r["queries"])
         if r["kind"] == "read":
+            max_queries = max(max_queries, r["queries"])
             worst_ratio = max(worst_ratio, r["ratio"])
             worst_growth = max(worst_growth, growth)
-    print(f"targets: read p50 <= {TARGETS['ratio']}x floor, <= {TARGETS['queries']} queries, "
-          f"scale growth <= {TARGETS['growth']}")
+    print(f"targets (read endpoints): p50 <= {TARGETS['ratio']}x floor, <= {TARGETS['queries']} queries, "
+          f"scale growth <= {TARGETS['growth']}; the write is reported, not judged")
     print(f"worst p50 ratio to floor: {worst_ratio:.2f}; max queries: {int(max_queries)}; "
           f"scale growth: {worst_growth:.2f}")
     return 0
