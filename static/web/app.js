@@ -74,9 +74,13 @@
     return row;
   }
 
+  // After a muscle is chosen the next decision is its side: go there (in order of preference).
   function focusFirstChoice(row) {
-    var target = row.querySelector(".side input:checked, .side input, select, input:not([type=hidden])");
-    if (target) { target.focus(); }
+    var selectors = [".side input:checked", ".side input", "select", "input:not([type=hidden])"];
+    for (var i = 0; i < selectors.length; i++) {
+      var target = row.querySelector(selectors[i]);
+      if (target) { target.focus(); return; }
+    }
   }
 
   function addFromInput(prefix) {
