@@ -15,9 +15,10 @@ VIEWBOX = "0 0 100 200"
 HEAD = {"cx": 50, "cy": 12.5, "rx": 7.5, "ry": 12}
 
 # Half outline (viewer's right), from under the jaw around the arm and down the leg to
-# the crotch, in catalogue coordinates (x %, y %). Mirrored for the other half.
+# the crotch, in catalogue coordinates (x %, y %). Mirrored for the other half. The neck
+# starts inside the head, which is drawn over it.
 _HALF = [
-    (54.0, 11.5), (54.8, 14.6), (60.0, 16.4), (66.0, 17.8), (70.8, 19.6), (73.6, 24.0),
+    (53.6, 10.0), (54.6, 14.4), (60.0, 16.4), (66.0, 17.8), (70.8, 19.6), (73.6, 24.0),
     (75.6, 30.0), (77.6, 35.0), (79.2, 38.4), (81.6, 44.0), (83.0, 49.0), (84.4, 52.6),
     (83.6, 56.6), (81.6, 57.6), (80.0, 55.0), (76.8, 51.2), (73.6, 46.0), (72.4, 40.0),
     (70.6, 34.0), (68.6, 30.0), (66.6, 28.0), (65.6, 32.0), (64.2, 37.0), (63.2, 41.5),
