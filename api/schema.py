@@ -26,9 +26,8 @@ class ApiAutoSchema(AutoSchema):
     """Adds the documented error responses to each operation."""
 
     def _error_codes(self) -> list[str]:
-        codes = ["400", "401", "403", "429"]
-        if "{id}" in self.path or self.method != "GET":
-            codes.append("404")
+        # 404 everywhere: a detail of another clinic, and a list given a cursor it never issued.
+        codes = ["400", "401", "403", "404", "429"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes += ["409", "412"]
         if self.method in ("POST", "PUT", "PATCH"):
@@ -97,7 +96,8 @@ def _role_matrix(endpoints) -> str:
             continue
         allowed = PERMISSIONS.get(policy_action, frozenset())
         cells = ["yes" if role in allowed else "—" for role in roles]
-        lines.append(f"| `{method} {path}` | " + " | ".join(cells) + " |")
+        shown = path.replace("{pk}", "{id}")  # as the schema's paths name it
+        lines.append(f"| `{method} {shown}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -145,7 +145,8 @@ API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_BYTES", default=2_621_440)
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the API's error shape (and its status codes) on every operation.
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     # The token scheme comes first so that DRF answers anonymous requests 401 with
     # "WWW-Authenticate: Token" (it asks the first class); sessions enforce CSRF.
     "DEFAULT_AUTHENTICATION_CLASSES": [

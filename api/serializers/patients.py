@@ -57,6 +57,8 @@ class PatientSerializer(serializers.ModelSerializer):
 
     precautions = PrecautionReadSerializer(many=True, read_only=True)
     consent = serializers.SerializerMethodField(help_text="The consent in force now, or null.")
+    # Plain strings: a blank e-mail is valid here and is not an "email"-format string.
+    email = serializers.CharField(read_only=True, help_text="E-mail address, or empty.")
     archived = serializers.SerializerMethodField()
 
     class Meta:

@@ -95,6 +95,8 @@ class AddendumCreateSerializer(StrictSerializer):
 
 
 class TargetedMuscleSerializer(_MuscleNameMixin, serializers.ModelSerializer):
+    segment = serializers.CharField(read_only=True, help_text="Root level needled (paraspinals), or empty.")
+
     class Meta:
         model = TargetedMuscle
         fields = [

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.models import ApiToken
-from api.schema import ApiAutoSchema
 from api.serializers.base import StrictSerializer
 from api.throttles import TokenObtainThrottle, TokenObtainUsernameThrottle
 from api.tokens import token_issue, token_revoke
@@ -31,7 +30,6 @@ class TokenResponseSerializer(serializers.Serializer):
 class TokenView(APIView):
     """Tokens for ``Authorization: Token <token>``: hashed at rest, expiring, revocable."""
 
-    schema = ApiAutoSchema()
     throttle_scope = "auth_token"
 
     def get_permissions(self):

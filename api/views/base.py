@@ -6,7 +6,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from api.schema import ApiAutoSchema
 from records import policy
 
 __all__ = ["IF_MATCH", "ClinicViewSet", "PreconditionFailed", "etag_for"]
@@ -39,7 +38,6 @@ class ClinicViewSet(viewsets.GenericViewSet):
     response is re-read through the optimised queryset.
     """
 
-    schema = ApiAutoSchema()
     policy_actions: dict[str, str] = {}
 
     @property
