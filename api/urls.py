@@ -1,7 +1,8 @@
 """REST API v1 routes (DESIGN §5), OpenAPI schema and offline docs."""
 
+from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
@@ -22,7 +23,11 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        # The split view serves its start-up script from a URL (no inline script, so the CSP
+        # holds); Swagger UI's own <style> block needs inline styles on this page only.
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[AllowAny])
+        ),
         name="api-docs",
     ),
     path("exports/", include("api.exports.urls")),
