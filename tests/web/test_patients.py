@@ -116,3 +116,17 @@ def test_demographics_edit(client, physio, patient):
     assert client.post(url, data).status_code == 302
     patient.refresh_from_db()
     assert (patient.family_name, patient.phone) == ("Quinlan-Reyes", "604 555 0101")
+
+
+def test_clinic_admin_archives_a_patient(client, clinic_admin, physio, patient):
+    url = reverse("web:patient_archive", args=[patient.pk])
+    client.force_login(physio)
+    assert b"Archive patient" not in client.get(reverse("web:patient_details", args=[patient.pk])).content
+    assert client.post(url).status_code == 403
+    client.force_login(clinic_admin)
+    assert b"Archive patient" in client.get(reverse("web:patient_details", args=[patient.pk])).content
+    assert client.post(url).status_code == 302
+    patient.refresh_from_db()
+    assert patient.archived_at is not None
+    assert "Quinlan" not in list_html(client)
+    assert AuditEvent.objects.filter(action="archive", patient=patient).exists()

@@ -12,7 +12,7 @@ from records.selectors import patients_for_clinic
 from web.access import clinic_patient, clinic_view, require
 from web.forms import ConsentForm, PatientForm, PrecautionsForm
 
-__all__ = ["consent_withdraw", "home", "patient_create", "patient_details", "patient_list"]
+__all__ = ["consent_withdraw", "patient_archive", "home", "patient_create", "patient_details", "patient_list"]
 
 
 def home(request):
@@ -144,6 +144,7 @@ def patient_details(request, pk):
             "patient": patient, "form": form, "precautions": precautions, "consent_form": consent_form,
             "consents": consents, "current_consent": current, "can_edit": can_edit,
             "can_consent": _can(request, "consent.give"), "can_precautions": _can(request, "precautions.set"),
+            "can_archive": _can(request, "patient.archive") and patient.archived_at is None,
         },
         status=status,
     )
@@ -163,3 +164,18 @@ def consent_withdraw(request, pk):
     return redirect("web:patient_details", pk=patient.pk)
 
 
+
+
+@require_POST
+@clinic_view
+def patient_archive(request, pk):
+    """Archive (never delete) a patient: hidden from the list, the record kept."""
+    require(request, "patient.archive")
+    patient = clinic_patient(request, pk)
+    try:
+        services.patient_archive(actor=request.user, patient=patient)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{patient.full_name} archived; the record is kept.")
+    return redirect("web:patient_details", pk=patient.pk)
