@@ -479,3 +479,73 @@ def test_clinic_admin_sees_only_their_clinic_and_staff(client, staff_admin, othe
     memberships = client.get(reverse("admin:records_membership_changelist"))
     assert {m.user.username for m in memberships.context["cl"].queryset} == {"clinicadmin", "physio"}
     assert memberships.context["cl"].model_admin.has_add_permission(memberships.wsgi_request) is False
+
+
+def test_superuser_adds_a_patient_to_a_chosen_clinic(client, superuser, other_clinic):
+    client.force_login(superuser)
+    add_url = reverse("admin:records_patient_add")
+    form = page_form(client.get(add_url))
+    assert "clinic" in form
+    form.update({"clinic": str(other_clinic.pk), "given_name": "Kai", "family_name": "Tane",
+                 "date_of_birth": "1990-01-02", "sex": "male"})
+    response = client.post(add_url, form)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    patient = Patient.objects.get(family_name="Tane")
+    assert (patient.clinic, patient.chart_number) == (other_clinic, "P000001")
+    assert not Consent.objects.filter(patient=patient).exists()  # consent fields left blank
+    assert AuditEvent.objects.get(action=AuditAction.CREATE, patient=patient).actor == superuser
+
+
+def test_future_birth_date_is_shown_on_its_field(client, staff_admin):
+    client.force_login(staff_admin)
+    add_url = reverse("admin:records_patient_add")
+    form = page_form(client.get(add_url))
+    form.update({"given_name": "Future", "family_name": "Child", "date_of_birth": "2999-01-01", "sex": "female"})
+    response = client.post(add_url, form)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["date_of_birth"] == ["Date of birth cannot be in the future."]
+    assert not Patient.objects.filter(family_name="Child").exists()
+
+
+def test_draft_assessment_plan_edit_and_sign_action(client, superuser, physio, patient, yesterday):
+    assessment = services.assessment_create(
+        actor=physio, patient=patient, assessed_at=yesterday, chief_complaint="Neck pain",
+        affected_segments=["C5"],
+        plan=[{"muscle": "multifidus-cervical", "side": "right"}, {"muscle": "infraspinatus", "side": "right"}],
+    )
+    client.force_login(superuser)
+    form = page_form(client.get(change_url(assessment)))
+    assert [form["plan-0-order"], form["plan-1-order"]] == ["1", "2"]
+    form["plan-1-DELETE"] = "on"
+    response = client.post(change_url(assessment), form)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert list(assessment.plan.values_list("muscle__slug", flat=True)) == ["multifidus-cervical"]
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_id=str(assessment.pk))
+    assert len(event.before["plan"]) == 2 and len(event.after["plan"]) == 1
+
+    response = client.post(
+        reverse("admin:records_assessment_changelist"),
+        {"action": "sign_assessments", "_selected_action": [assessment.pk]}, follow=True,
+    )
+    assert "Signed 1 assessment(s)." in messages_of(response)
+    assessment.refresh_from_db()
+    assert assessment.status == RecordStatus.SIGNED and assessment.signed_by == superuser
+    page = client.get(change_url(assessment))
+    assert not page.context["has_change_permission"]
+
+
+def test_nested_refusal_from_the_service_is_a_message_and_nothing_changes(client, superuser, physio, patient,
+                                                                          yesterday):
+    session = draft(physio, patient, yesterday)
+    client.force_login(superuser)
+    form = page_form(client.get(change_url(session)))
+    form["notes"] = "Should not be saved"
+    form["pain_scores-0-moment"] = "baseline"  # baseline pain belongs to the assessment
+    form["pain_scores-0-score"] = "5"
+    form["pain_scores-0-recorded_at_0"] = yesterday.date().isoformat()
+    form["pain_scores-0-recorded_at_1"] = "10:00:00"
+    form["pain_scores-TOTAL_FORMS"] = str(max(1, int(form["pain_scores-TOTAL_FORMS"])))
+    response = client.post(change_url(session), form, follow=True)
+    assert any("pain_scores[0].moment" in m for m in messages_of(response))
+    session.refresh_from_db()
+    assert session.notes == "" and session.version == 1 and not session.pain_scores.exists()
