@@ -57,7 +57,8 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise AuthenticationFailed("Invalid username or password.")
         raw, token = token_issue(actor=user, user=user, name="api")
-        return Response({"token": raw, "expires_at": token.expires_at, "prefix": token.prefix})
+        body = {"token": raw, "expires_at": token.expires_at, "prefix": token.prefix}
+        return Response(TokenResponseSerializer(body).data)
 
     @extend_schema(
         request=None,
