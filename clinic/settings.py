@@ -231,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.describe_api"],
 }
 
+# Flash messages name records ("Quinlan, Morgan (P000012) was changed"): keep them on the
+# server (the database session) rather than in a readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # No patient data in logs: requests are logged by route and status only.
 LOGGING = {
     "version": 1,
