@@ -8,6 +8,8 @@ from django.apps import apps
 from django.contrib import admin as django_admin
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from records import services
@@ -549,3 +551,28 @@ def test_nested_refusal_from_the_service_is_a_message_and_nothing_changes(client
     assert any("pain_scores[0].moment" in m for m in messages_of(response))
     session.refresh_from_db()
     assert session.notes == "" and session.version == 1 and not session.pain_scores.exists()
+
+
+def _changelist_queries(client, name):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(f"admin:records_{name}_changelist"))
+    assert response.status_code == 200
+    return len(captured), response.context["cl"].result_count
+
+
+@pytest.mark.parametrize("name", ["patient", "treatmentsession", "auditevent", "targetedmuscle", "consent"])
+def test_changelist_query_count_does_not_grow_with_rows(client, staff_admin, physio, clinic, yesterday, name):
+    def add_patients(count):
+        for _ in range(count):
+            patient = PatientFactory(clinic=clinic)
+            ConsentFactory(patient=patient, recorded_by=physio)
+            Precaution.objects.create(clinic=clinic, patient=patient, code="diabetes")
+            draft(physio, patient, yesterday)
+
+    client.force_login(staff_admin)
+    add_patients(2)
+    few, few_rows = _changelist_queries(client, name)
+    add_patients(8)
+    many, many_rows = _changelist_queries(client, name)
+    assert many_rows > few_rows
+    assert many == few
