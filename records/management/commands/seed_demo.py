@@ -200,7 +200,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Clinic {slug!r}: created {count} patients with their courses of care.")
             else:
                 self.stdout.write(f"Clinic {slug!r}: demo patients already present, left unchanged.")
-        self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.\n")
+        self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self.stdout.write("Demo logins (web pages at /, admin at /admin/):")
         for account in STAFF:
             self.stdout.write(f"  {account.username:<14} {password}   {account.role:<16} clinic {account.clinic_slug}")
