@@ -6,7 +6,9 @@ SQL statement could. These triggers make the rules hold below the application:
 * a signed treatment session or assessment cannot be updated or deleted;
 * the nested rows of a signed record (targeted muscles, pain scores, adverse events,
   findings, plan items) cannot be updated or deleted, nor added after the signature
-  (a row whose ``created_at`` is later than the parent's ``signed_at``);
+  (a row whose ``created_at`` is later than the parent's ``signed_at``). A pain score
+  linked to a signed assessment (a baseline or follow-up rating) may still be added: it is
+  not part of the assessment's signed content, but once recorded it is just as fixed;
 * addenda and audit events are append-only: never updated, never deleted.
 
 INSERT of a signed row itself stays allowed, so a backup can be restored with its
@@ -26,13 +28,13 @@ SIGNED_PARENTS = [
 ]
 
 NESTED = [
-    # (child table, foreign key column, parent table, label)
-    ("records_targetedmuscle", "session_id", "records_treatmentsession", "targeted muscle"),
-    ("records_painscore", "session_id", "records_treatmentsession", "pain score"),
-    ("records_adverseevent", "session_id", "records_treatmentsession", "adverse event"),
-    ("records_painscore", "assessment_id", "records_assessment", "pain score"),
-    ("records_assessmentfinding", "assessment_id", "records_assessment", "assessment finding"),
-    ("records_planitem", "assessment_id", "records_assessment", "plan item"),
+    # (child table, foreign key column, parent table, label, refuse rows added after signing)
+    ("records_targetedmuscle", "session_id", "records_treatmentsession", "targeted muscle", True),
+    ("records_painscore", "session_id", "records_treatmentsession", "pain score", True),
+    ("records_adverseevent", "session_id", "records_treatmentsession", "adverse event", True),
+    ("records_painscore", "assessment_id", "records_assessment", "pain score", False),
+    ("records_assessmentfinding", "assessment_id", "records_assessment", "assessment finding", True),
+    ("records_planitem", "assessment_id", "records_assessment", "plan item", True),
 ]
 
 APPEND_ONLY = [
@@ -64,9 +66,16 @@ END $$;
 CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table}
     FOR EACH ROW WHEN (OLD.status = 'signed') EXECUTE FUNCTION {name}();
 """)  # noqa: S608
-    for child, fk, parent, label in NESTED:
+    for child, fk, parent, label, lock_insert in NESTED:
         name = _nested_name(child, fk)
         message = NESTED_MESSAGE.format(label=label)
+        insert_check = "" if not lock_insert else f"""
+    IF TG_OP = 'INSERT'
+       AND EXISTS (SELECT 1 FROM {parent} p
+                   WHERE p.id = NEW.{fk} AND p.status = 'signed' AND NEW.created_at > p.signed_at) THEN
+        RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation';
+    END IF;"""  # noqa: S608
+        events = "INSERT OR UPDATE OR DELETE" if lock_insert else "UPDATE OR DELETE"
         sql.append(f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -77,18 +86,13 @@ BEGIN
     IF TG_OP = 'UPDATE'
        AND EXISTS (SELECT 1 FROM {parent} p WHERE p.id = NEW.{fk} AND p.status = 'signed') THEN
         RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation';
-    END IF;
-    IF TG_OP = 'INSERT'
-       AND EXISTS (SELECT 1 FROM {parent} p
-                   WHERE p.id = NEW.{fk} AND p.status = 'signed' AND NEW.created_at > p.signed_at) THEN
-        RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation';
-    END IF;
+    END IF;{insert_check}
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OR DELETE ON {child}
+CREATE TRIGGER {name} BEFORE {events} ON {child}
     FOR EACH ROW EXECUTE FUNCTION {name}();
 """)  # noqa: S608
     for table, label in APPEND_ONLY:
@@ -109,7 +113,7 @@ def _pg_backward() -> list[str]:
     for table, _label in [*SIGNED_PARENTS, *APPEND_ONLY]:
         name = f"records_immutable_{table.removeprefix('records_')}"
         sql.append(f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}();")
-    for child, fk, _parent, _label in NESTED:
+    for child, fk, _parent, _label, _lock_insert in NESTED:
         name = _nested_name(child, fk)
         sql.append(f"DROP TRIGGER IF EXISTS {name} ON {child}; DROP FUNCTION IF EXISTS {name}();")
     return sql
@@ -132,14 +136,15 @@ def _sqlite_forward() -> list[str]:
         message = SIGNED_MESSAGE.format(label=label)
         for op in ("UPDATE", "DELETE"):
             sql.append(_sqlite_trigger(f"{base}_{op.lower()}", op, table, "OLD.status = 'signed'", message))
-    for child, fk, parent, label in NESTED:
+    for child, fk, parent, label, lock_insert in NESTED:
         base = _nested_name(child, fk)
         message = NESTED_MESSAGE.format(label=label)
         signed = f"EXISTS (SELECT 1 FROM {parent} p WHERE p.status = 'signed' AND p.id = {{row}}.{fk}{{extra}})"  # noqa: S608
-        sql.append(_sqlite_trigger(
-            f"{base}_insert", "INSERT", child,
-            signed.format(row="NEW", extra=" AND NEW.created_at > p.signed_at"), message,
-        ))
+        if lock_insert:
+            sql.append(_sqlite_trigger(
+                f"{base}_insert", "INSERT", child,
+                signed.format(row="NEW", extra=" AND NEW.created_at > p.signed_at"), message,
+            ))
         sql.append(_sqlite_trigger(
             f"{base}_update", "UPDATE", child,
             f"{signed.format(row='OLD', extra='')} OR {signed.format(row='NEW', extra='')}", message,

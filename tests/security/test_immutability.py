@@ -146,7 +146,7 @@ def test_every_trigger_is_installed(db):
         "records_adverseevent", "records_assessmentfinding", "records_planitem", "records_addendum",
         "records_auditevent",
     }
-    assert len(names) == (10 if connection.vendor == "postgresql" else 26)
+    assert len(names) == (10 if connection.vendor == "postgresql" else 25)
 
 
 def test_triggers_suspended_restores_them(db):
@@ -162,3 +162,11 @@ def test_flush_still_empties_a_database_with_an_audit_trail(clinic, physio, pati
     call_command("flush", interactive=False, verbosity=0)
     assert not AuditEvent.objects.exists()
     assert len(immutability_triggers()) > 0
+
+
+def test_a_rating_may_follow_a_signed_assessment_but_stays_fixed(physio, patient, signed_assessment):
+    pain = services.pain_score_record(
+        actor=physio, patient=patient, moment="follow_up", score=4, assessment=signed_assessment,
+    )
+    assert refused(lambda: PainScore.objects.filter(pk=pain.pk).update(score=1))
+    assert refused(lambda: PainScore.objects.filter(pk=pain.pk).delete())
