@@ -141,6 +141,13 @@ def test_command_writes_the_same_export(admin_client, clinic, histories, tmp_pat
     assert events[0].actor_id is None and events[0].route == "command export_targeted_muscles"
 
 
+def test_command_writes_to_standard_output(clinic, histories):
+    out = io.StringIO()
+    call_command("export_targeted_muscles", clinic=clinic.slug, out="-", stdout=out, stderr=io.StringIO())
+    rows = parse(out.getvalue())
+    assert len(rows) == 6 and rows[0]["muscle_slug"] == "multifidus-lumbar"
+
+
 def test_command_refuses_unknown_clinic(db, tmp_path):
     with pytest.raises(CommandError, match="No clinic"):
         call_command("export_targeted_muscles", clinic="nowhere", out=str(tmp_path / "x.csv"))

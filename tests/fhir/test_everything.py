@@ -8,6 +8,7 @@ from django.core.management import call_command
 from fhir.resources.R4B import get_fhir_model_class
 from rest_framework.test import APIClient
 
+from api.fhir import mapping
 from records.choices import AuditAction
 from records.models import AuditEvent, Clinic, Patient
 
@@ -79,6 +80,15 @@ def test_everything_query_count_does_not_grow_with_history(
     with django_assert_num_queries(EVERYTHING_QUERIES):
         bundle = everything(client, patient)
     assert sum(e["resource"]["resourceType"] == "Procedure" for e in bundle["entry"]) == 3 * sessions
+
+
+def test_views_validate_what_they_send_when_asked(api, patient, history, settings, monkeypatch):
+    settings.FHIR_VALIDATE_RESPONSES = True
+    assert everything(api, patient)["entry"]
+    broken = mapping.consent_resource
+    monkeypatch.setattr(mapping, "consent_resource", lambda consent: {**broken(consent), "status": 7})
+    with pytest.raises(ValueError, match="status"):  # pydantic's ValidationError is a ValueError
+        api.get(f"{FHIR}Patient/{patient.pk}/$everything")
 
 
 def test_everything_of_a_patient_without_sessions(api, patient_without_consent):

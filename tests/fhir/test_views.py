@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from api.fhir import systems as s
 from api.tokens import token_issue
+from records import services
 from records.choices import AuditAction, Role
 from records.models import AuditEvent, Consent, PainScore
 from tests.factories import PatientFactory, make_user
@@ -277,8 +278,6 @@ def test_practitioner_search_lists_who_treated_the_patient(api, patient, history
 
 def test_superuser_practitioner_without_membership_resolves(patient, clinic, now):
     admin = get_user_model().objects.create_superuser("root", password="x-y-z-12345", first_name="Root")
-    from records import services
-
     services.session_record(actor=admin, patient=patient, started_at=now)
     reader = make_user(clinic=clinic, role=Role.API_READER, username="reader2")
     client = APIClient()
