@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -61,7 +61,3 @@ def fhir_exception_handler(exc, context):
         status=response.status_code,
         headers={key: value for key, value in response.items() if key in ("WWW-Authenticate", "Retry-After")},
     )
-
-
-def not_found_response(message: str = "No such resource in your clinic.") -> Response:
-    return Response(operation_outcome(message, code="not-found"), status=status.HTTP_404_NOT_FOUND)

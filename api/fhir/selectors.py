@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 
+from api.fhir.mapping import USER_PREFIX
 from records.models import (
     AdverseEvent,
     Clinic,
@@ -96,8 +97,6 @@ def practitioners_for_patient(patient: Patient) -> list:
 
 def practitioner_user(clinic: Clinic, practitioner_id: str):
     """The staff account behind a Practitioner id, if it belongs to (or treated in) the clinic."""
-    from .mapping import USER_PREFIX
-
     user_model = get_user_model()
     if practitioner_id.startswith(USER_PREFIX):
         # A superuser without membership who recorded sessions here.
