@@ -188,7 +188,7 @@ def _plan_adherence(releases: list[TargetedMuscle], plan_position: dict) -> dict
 def release_order_for_patient(patient: Patient, *, assessment: Assessment | None = None) -> dict:
     """The order of release across a patient's sessions (DESIGN §5 ``release-order``).
 
-    Five queries whatever the number of sessions: sessions, their targeted muscles with
+    Four queries whatever the number of sessions: sessions, their targeted muscles with
     muscles, the plan's assessment, and the plan with muscles.
     """
     sessions_qs = TreatmentSession.objects.filter(patient=patient).order_by("started_at", "number")
