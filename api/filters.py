@@ -1,7 +1,12 @@
 """django-filter FilterSets of the API lists (one per resource)."""
 
+import datetime as dt
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 
 from records.choices import AuditAction, PainMoment, RecordStatus, Segment, TwitchResponse
 from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TargetedMuscle, TreatmentSession
@@ -15,6 +20,32 @@ __all__ = [
     "PatientFilter",
     "SessionFilter",
 ]
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 date-times, converted to UTC: PostgreSQL refuses odd offsets such as -16:29."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None or timezone.is_naive(result):
+            return result
+        try:
+            return result.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcIsoDateTimeRangeField(IsoDateTimeRangeField):
+    def __init__(self, *args, **kwargs):
+        RangeField.__init__(self, (UtcIsoDateTimeField(), UtcIsoDateTimeField()), *args, **kwargs)
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+class UtcIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    field_class = UtcIsoDateTimeRangeField
+
 
 UPDATED_SINCE_HELP = "Only rows changed at or after this time (ISO 8601), for incremental sync."
 
@@ -30,7 +61,7 @@ class PatientFilter(django_filters.FilterSet):
         choices=[("false", "active only (default)"), ("true", "archived only"), ("all", "both")],
         help_text="Archived patients are hidden unless `archived=true` (only them) or `archived=all`.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
     )
 
@@ -80,7 +111,7 @@ class MuscleFilter(django_filters.FilterSet):
 class AssessmentFilter(django_filters.FilterSet):
     patient = django_filters.UUIDFilter(field_name="patient_id")
     status = django_filters.ChoiceFilter(choices=RecordStatus.choices)
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
     )
 
@@ -95,7 +126,7 @@ class SessionFilter(django_filters.FilterSet):
     patient = django_filters.UUIDFilter(field_name="patient_id")
     practitioner = django_filters.NumberFilter(field_name="practitioner_id", help_text="The practitioner's user id.")
     status = django_filters.ChoiceFilter(choices=RecordStatus.choices)
-    started = django_filters.IsoDateTimeFromToRangeFilter(
+    started = UtcIsoDateTimeFromToRangeFilter(
         field_name="started_at", help_text="`started_after` / `started_before` (ISO 8601)."
     )
     muscle = django_filters.UUIDFilter(method="filter_targets", help_text="Sessions in which this muscle was needled.")
@@ -103,7 +134,7 @@ class SessionFilter(django_filters.FilterSet):
         choices=TwitchResponse.choices, method="filter_targets",
         help_text="Sessions with a muscle that responded so (with `muscle`: that muscle).",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
     )
 
@@ -130,10 +161,10 @@ class PainScoreFilter(django_filters.FilterSet):
     patient = django_filters.UUIDFilter(field_name="patient_id")
     session = django_filters.UUIDFilter(field_name="session_id")
     moment = django_filters.ChoiceFilter(choices=PainMoment.choices)
-    recorded = django_filters.IsoDateTimeFromToRangeFilter(
+    recorded = UtcIsoDateTimeFromToRangeFilter(
         field_name="recorded_at", help_text="`recorded_after` / `recorded_before` (ISO 8601)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
     )
 
@@ -147,7 +178,7 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_username", help_text="The acting user's username.")
     patient = django_filters.UUIDFilter(field_name="patient_id")
     object_type = django_filters.CharFilter()
-    at = django_filters.IsoDateTimeFromToRangeFilter(help_text="`at_after` / `at_before` (ISO 8601).")
+    at = UtcIsoDateTimeFromToRangeFilter(help_text="`at_after` / `at_before` (ISO 8601).")
 
     class Meta:
         model = AuditEvent

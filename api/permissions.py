@@ -32,8 +32,8 @@ class RolePermission(permissions.BasePermission):
     """403 unless the user's role (DESIGN §1) allows the view's action.
 
     Anonymous users never get here with a 403: ``IsAuthenticated`` runs first and DRF
-    answers 401 because the token scheme sends ``WWW-Authenticate``. Staff without a
-    clinic membership (and no superuser flag) are refused everything.
+    answers 401 because the token scheme sends ``WWW-Authenticate``. Accounts without a
+    clinic membership are refused everything.
     """
 
     message = "Your role does not allow this action."
@@ -42,7 +42,9 @@ class RolePermission(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if policy.clinic_of(user) is None and not user.is_superuser:
+        # Every API read and write is scoped to the caller's clinic, superusers included: an
+        # account without a clinic has nothing to see here (the admin is its place).
+        if policy.clinic_of(user) is None:
             self.message = "Your account is not a member of a clinic."
             return False
         action = policy_action_for(view, request)

@@ -174,13 +174,18 @@ def test_our_patient_id_in_another_clinics_body_is_400_on_that_field(world, othe
     assert response.status_code == 400 and "patient" in response.json()["error"]["fields"]
 
 
-def test_staff_without_clinic_membership_is_refused(db, api_client):
+@pytest.mark.parametrize("superuser", [False, True])
+def test_accounts_without_clinic_membership_are_refused(db, superuser):
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.create_user("loner", password="x" * 16)
-    response = token_client(user).get("/api/v1/patients/")
+    user = get_user_model().objects.create_user("loner", password="x" * 16, is_superuser=superuser)
+    client = token_client(user)
+    response = client.get("/api/v1/patients/")
     assert response.status_code == 403
     assert "clinic" in response.json()["error"]["message"]
+    body = {"given_name": "A", "family_name": "B", "date_of_birth": "1990-01-01"}
+    assert client.post("/api/v1/patients/", body, format="json").status_code == 403
+    assert not Patient.objects.exists()
 
 
 def test_reader_cannot_write_and_nothing_is_saved(world, reader):

@@ -415,3 +415,15 @@ def test_session_detail_query_count_is_flat(physio_client, physio, patient, djan
 def test_post_session_as_other_physio_via_token(physio2, patient):
     response = token_client(physio2).post("/api/v1/sessions/", session_payload(patient), format="json")
     assert response.status_code == 201 and response.json()["number"] == 1
+
+
+@pytest.mark.parametrize(
+    "when", ["0879-03-20T16:13:32.872-16:29", "2026-01-01T00:00:00+14:00", "0001-01-01T00:00:00+01:00"]
+)
+def test_filter_times_with_any_offset_are_normalised_not_500(physio_client, physio, patient, when):
+    """Regression: PostgreSQL refused a -16:29 offset passed straight through (500)."""
+    record_session(physio, patient)
+    response = physio_client.get(f"/api/v1/sessions/?started_before={when.replace('+', '%2B')}")
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 200:
+        assert response.json()["results"] == []
