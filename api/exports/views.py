@@ -9,6 +9,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from records import policy
+from records.exceptions import NotPermitted
 
 from .writer import COLUMNS, TargetedMuscleExport, audit_export
 
@@ -52,6 +53,8 @@ class TargetedMusclesExportView(APIView):
     )
     def get(self, request):
         clinic = policy.clinic_of(request.user)
+        if clinic is None:  # a superuser without membership: an export is always one clinic's
+            raise NotPermitted("Exports are per clinic and your account is not a member of one.")
         policy.require(request.user, "export.run", clinic=clinic)
         audit_export(actor=request.user, clinic=clinic, destination="api")
         export = TargetedMuscleExport(clinic)

@@ -102,6 +102,15 @@ def test_only_clinic_admins_may_export(request, client_fixture, histories):
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
+def test_superuser_without_clinic_is_refused(db):
+    root = get_user_model().objects.create_superuser("root", password="x-y-z-12345")
+    client = APIClient()
+    client.force_authenticate(root)
+    response = client.get(URL)
+    assert response.status_code == 403 and "member" in response.json()["error"]["message"]
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
 def test_anonymous_export_is_401(db):
     response = APIClient().get(URL)
     assert response.status_code == 401
