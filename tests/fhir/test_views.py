@@ -312,3 +312,9 @@ def test_patient_search_query_count(physio, clinic, django_assert_num_queries):
     with django_assert_num_queries(4):  # membership, clinic, the page, the audit event
         bundle = client.get(f"{FHIR}Patient", {"name": "Count"}).json()
     assert len(entries(bundle)) == 5
+
+
+def test_archived_patient_is_still_readable_as_inactive(api, patient, clinic_admin):
+    services.patient_archive(actor=clinic_admin, patient=patient)
+    body = validated(api.get(f"{FHIR}Patient/{patient.pk}").json())
+    assert body["active"] is False
