@@ -2,7 +2,7 @@
 
 from axes.backends import AxesStandaloneBackend
 
-__all__ = ["LockoutBackend"]
+__all__ = ["LockoutBackend", "lockout_response"]
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -41,3 +41,4 @@ def lockout_response(request, original_response=None, credentials=None):
     if seconds:
         response["Retry-After"] = str(seconds)
     return response
+

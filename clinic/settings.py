@@ -240,10 +240,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"route_only": {"()": "clinic.log_filters.RouteOnlyFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
-        # django.request logs the full path, which may carry search terms: keep it quiet.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # django.request logs the full path, which may carry search terms: keep it quiet,
+        # and log the route pattern in its place.
+        "django.request": {
+            "handlers": ["console"], "level": "ERROR", "propagate": False, "filters": ["route_only"],
+        },
     },
 }
