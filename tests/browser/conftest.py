@@ -48,6 +48,35 @@ def page(browser):
     context.close()
 
 
+def load_muscle_catalogue() -> None:
+    """The catalogue as migration 0002 loads it (same ids); idempotent."""
+    from records.models import Muscle, muscle_uuid
+    from records.muscle_catalogue import MUSCLES
+
+    if Muscle.objects.count() == len(MUSCLES):
+        return
+    for entry in MUSCLES:
+        Muscle.objects.update_or_create(
+            slug=entry["slug"],
+            defaults={**{k: v for k, v in entry.items() if k != "slug"}, "id": muscle_uuid(entry["slug"])},
+        )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _catalogue_kept(django_db_setup, django_db_blocker):
+    """Live-server tests are transactional: the flush after each one empties every table,
+    the migration-loaded muscle catalogue too. Put it back for whatever runs next."""
+    yield
+    with django_db_blocker.unblock():
+        load_muscle_catalogue()
+
+
+@pytest.fixture
+def muscle_catalogue(transactional_db):
+    """The catalogue, reloaded if an earlier transactional test flushed it."""
+    load_muscle_catalogue()
+
+
 @pytest.fixture
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)

@@ -8,10 +8,10 @@ from records.choices import Role
 from records.models import TreatmentSession
 from tests.factories import ClinicFactory, ConsentFactory, PatientFactory, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_keyboard_only_logging_shows_warnings_before_saving(page, live_server, artifacts):
+def test_keyboard_only_logging_shows_warnings_before_saving(page, live_server, artifacts, muscle_catalogue):
     clinic = ClinicFactory(slug="kbd")
     physio = make_user(clinic=clinic, role=Role.PHYSIOTHERAPIST, username="kbd_physio")
     patient = PatientFactory(clinic=clinic, given_name="Kim", family_name="Keys")

@@ -9,7 +9,7 @@ from records.choices import RecordStatus
 from records.models import Patient, TreatmentSession
 from records.selectors import current_consent
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "browser-test-pass-2026"
 ORDER = ["Piriformis", "Lumbar multifidus", "Gluteus medius"]
@@ -43,7 +43,7 @@ def pain(page, which, score):
     group.locator("label.seg", has_text=re.compile(rf"^{score}$")).click()
 
 
-def test_log_sign_and_read_back_a_session(page, live_server, artifacts):
+def test_log_sign_and_read_back_a_session(page, live_server, artifacts, muscle_catalogue):
     call_command("seed_demo", password=PASSWORD)
     patient = next(
         p for p in Patient.objects.filter(clinic__slug="demo", archived_at__isnull=True).order_by("family_name")
