@@ -58,3 +58,14 @@ def signed_assessment(physio, patient, yesterday):
 @pytest.fixture
 def draft_assessment(physio, patient, yesterday):
     return record_assessment(physio, patient, yesterday, sign=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz figures (cases per role, answers by class), when the role fuzz ran."""
+    from tests.security import test_fuzz_roles
+
+    stats = getattr(test_fuzz_roles, "FUZZ_STATS", None) if test_fuzz_roles else None
+    if stats:
+        terminalreporter.write_line("fuzz: " + ", ".join(f"{key} {value}" for key, value in sorted(stats.items())))
+        for finding, count in sorted(test_fuzz_roles.LENIENT.items()):
+            terminalreporter.write_line(f"fuzz lenient input accepted ({count}x): {finding}")
