@@ -6,8 +6,10 @@ staff here, read-only. The muscle catalogue is loaded by a migration and is read
 for everyone, so its stable ids never drift between installations.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from records import services
+from records.exceptions import DomainError
 from records.models import Clinic, Membership, Muscle
 
 from .base import ClinicScopedAdmin, is_admin_user
@@ -45,6 +47,19 @@ class MembershipAdmin(ClinicScopedAdmin):
     list_select_related = ("user", "clinic")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     view_action = "staff.manage"
+    actions = ("deactivate_staff",)
+
+    @admin.action(description="Deactivate the selected staff accounts (ends their API tokens and sessions)")
+    def deactivate_staff(self, request, queryset):
+        done = 0
+        for membership in queryset.select_related("user"):
+            try:
+                services.staff_deactivate(actor=request.user, user=membership.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{membership.user}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} staff account(s) deactivated.", messages.SUCCESS)
 
     def get_list_filter(self, request):
         return ("clinic", *self.list_filter) if request.user.is_superuser else self.list_filter

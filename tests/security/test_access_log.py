@@ -62,3 +62,12 @@ def test_admin_change_page_of_a_patient_is_logged(django_user_model, patient):
     client.force_login(root)
     assert client.get(f"/admin/records/patient/{patient.pk}/change/").status_code == 200
     assert AuditEvent.objects.filter(action="view", patient=patient, actor=root).exists()
+
+
+def test_admin_change_page_of_a_session_is_logged(django_user_model, patient, signed_session):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "a-long-admin-password-1")
+    client = Client()
+    client.force_login(root)
+    assert client.get(f"/admin/records/treatmentsession/{signed_session.pk}/change/").status_code == 200
+    event = AuditEvent.objects.get(action="view", patient=patient, actor=root)
+    assert (event.object_type, event.object_id) == ("admin_treatmentsession", str(signed_session.pk))

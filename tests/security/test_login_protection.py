@@ -149,3 +149,19 @@ def test_only_a_clinic_admin_of_the_same_clinic_may_deactivate(physio, physio2, 
     physio.refresh_from_db()
     assert physio.is_active is True
     assert not AuditEvent.objects.filter(action=AuditAction.DEACTIVATE).exists()
+
+
+def test_clinic_admin_deactivates_staff_from_the_admin(clinic_admin, physio):
+    clinic_admin.is_staff = True
+    clinic_admin.save(update_fields=["is_staff"])
+    raw, _token = token_issue(actor=physio, user=physio)
+    client = Client()
+    client.force_login(clinic_admin)
+    response = client.post(
+        "/admin/records/membership/",
+        {"action": "deactivate_staff", "_selected_action": [str(physio.membership.pk)]},
+    )
+    assert response.status_code == 302
+    physio.refresh_from_db()
+    assert physio.is_active is False
+    assert Client(HTTP_AUTHORIZATION=f"Token {raw}").get("/api/v1/patients/").status_code == 401
