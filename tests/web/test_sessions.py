@@ -191,3 +191,27 @@ def test_signed_session_detail_is_read_only(logged_in, physio, patient):
     assert "Signed</span> by" in html and "Late entry." in html
     assert "<input" not in html.split('id="session-releases"')[1].split("</table>")[0]
     assert AuditEvent.objects.filter(action="view", object_type="treatmentsession", object_id=str(signed.pk)).exists()
+
+
+def test_logging_page_queries_do_not_grow_with_the_plan(logged_in, physio, clinic, patient):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from records.models import Muscle
+    from tests.factories import ConsentFactory, PatientFactory
+
+    def count(someone):
+        with CaptureQueriesContext(connection) as queries:
+            assert logged_in.get(new_url(someone, "plan")).status_code == 200
+        return len(queries)
+
+    muscles = list(Muscle.objects.order_by("name")[:12])
+    short = PatientFactory(clinic=clinic)
+    ConsentFactory(patient=short, recorded_by=physio)
+    for someone, size in ((short, 3), (patient, 12)):
+        services.assessment_create(actor=physio, patient=someone, chief_complaint="Neck and arm",
+                                   affected_segments=["C5", "C6"],
+                                   plan=[{"muscle": m, "side": "left"} for m in muscles[:size]])
+        add_sessions(physio, someone, 2)
+    count(short)
+    assert count(short) == count(patient) == 14
