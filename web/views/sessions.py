@@ -188,7 +188,8 @@ def _logging_page(request, patient, session=None):
             [{"kind": a.kind, "severity": a.severity, "notes": a.notes} for a in session.adverse_events.all()]
             if session is not None else []
         )
-        adverse = AdverseEventFormSet(prefix="ae", initial=adverse_rows)
+        # One blank row, so an adverse event can be noted even without JavaScript.
+        adverse = AdverseEventFormSet(prefix="ae", initial=adverse_rows or [{}])
     context = _session_context(request, patient, session=session, form=form, targeted=targeted, adverse=adverse,
                                catalogue=catalogue, assessment=assessment, note=note)
     return render(request, "web/session_form.html", context, status=status)
