@@ -40,7 +40,32 @@ class StrictSerializer(serializers.Serializer):
             unknown = sorted(str(key) for key in data if key not in known)
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+            wrong_types = self._wrong_types(data)
+            if wrong_types:
+                raise serializers.ValidationError(wrong_types)
         return super().to_internal_value(data)
+
+    def _wrong_types(self, data: dict) -> dict[str, list[str]]:
+        """JSON types are taken at their word: DRF would turn 42 into "42" and "5" into 5,
+        which hides client bugs; the schema promises a type, so anything else is a 400."""
+        errors = {}
+        for name, field in self.fields.items():
+            if field.read_only or name not in data or data[name] is None:
+                continue
+            value = data[name]
+            if isinstance(field, serializers.CharField) and not isinstance(value, str):
+                errors[name] = ["Expected a string."]
+            elif isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+                errors[name] = ["Expected true or false."]
+            elif isinstance(field, serializers.IntegerField) and (
+                isinstance(value, bool) or not isinstance(value, int)
+            ):
+                errors[name] = ["Expected an integer."]
+            elif isinstance(field, serializers.DecimalField) and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                errors[name] = ["Expected a number."]
+        return errors
 
 
 class ClinicScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):

@@ -108,3 +108,28 @@ def test_refused_write_leaves_no_audit_row(reader_client, patient):
     before = AuditEvent.objects.exclude(action="token_issue").count()
     assert_error(reader_client.post("/api/v1/sessions/", session_payload(patient), format="json"), 403)
     assert AuditEvent.objects.exclude(action="token_issue").count() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/patients/", {"given_name": 42, "family_name": "B", "date_of_birth": "1990-01-01"}, "given_name"),
+        ("/api/v1/sessions/", {"notes": 5}, "notes"),
+        ("/api/v1/sessions/", {"needles_used": "3"}, "needles_used"),
+        ("/api/v1/sessions/", {"needles_used": True}, "needles_used"),
+        ("/api/v1/sessions/", {"needles_used": 2.0}, "needles_used"),
+        ("/api/v1/pain-scores/", {"moment": "follow_up", "score": "5"}, "score"),
+        ("/api/v1/assessments/", {"chief_complaint": "x", "findings": [{"muscle": "piriformis", "side": "left",
+                                                                           "taut_band": "yes"}]},
+         "findings[0].taut_band"),
+    ],
+)
+def test_json_types_are_not_coerced(physio_client, patient, path, body, field):
+    """42 is not a name and "5" is not a score: the wrong JSON type is a 400, not a guess."""
+    before = (Patient.objects.count(), TreatmentSession.objects.count())
+    if path != "/api/v1/patients/":
+        body = {"patient": str(patient.pk), **body}
+    response = physio_client.post(path, body, format="json")
+    error = assert_error(response, 400, "invalid")
+    assert field in error["fields"], error
+    assert (Patient.objects.count(), TreatmentSession.objects.count()) == before
