@@ -56,3 +56,18 @@ def test_triggers_are_back_after_the_tampering(signed_session):
         pass
     with pytest.raises(IntegrityError), transaction.atomic():
         TreatmentSession.objects.filter(pk=signed_session.pk).update(notes="again")
+
+
+def test_the_verify_endpoint_reports_the_tampering(physio, signed_session, signed_assessment):
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    cache.clear()
+    client = APIClient()
+    client.force_authenticate(physio)
+    url = f"/api/v1/sessions/{signed_session.pk}/verify/"
+    assert client.get(url).json()["status"] == "intact"
+    with triggers_suspended():
+        TargetedMuscle.objects.filter(session=signed_session, order=1).update(outcome="not_released")
+    assert client.get(url).json()["status"] == "altered"
+    assert client.get(f"/api/v1/assessments/{signed_assessment.pk}/verify/").json()["status"] == "intact"
