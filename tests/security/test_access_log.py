@@ -71,3 +71,18 @@ def test_admin_change_page_of_a_session_is_logged(django_user_model, patient, si
     assert client.get(f"/admin/records/treatmentsession/{signed_session.pk}/change/").status_code == 200
     event = AuditEvent.objects.get(action="view", patient=patient, actor=root)
     assert (event.object_type, event.object_id) == ("admin_treatmentsession", str(signed_session.pk))
+
+
+def test_clinic_admin_sees_who_viewed_a_patient_in_the_admin(clinic_admin, physio, patient, other_patient):
+    from records import services
+
+    services.audit_view(actor=physio, patient=patient, what="chart")
+    clinic_admin.is_staff = True
+    clinic_admin.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(clinic_admin)
+    response = client.get(f"/admin/records/auditevent/?action__exact=view&patient__id__exact={patient.pk}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "physio" in html and "chart" in html
+    assert "Elsewhere" not in html  # the other clinic's patient
