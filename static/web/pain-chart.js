@@ -8,9 +8,9 @@
     var data = JSON.parse(source.textContent);
     var datasets = [
       { label: "Before session", data: data.before, borderColor: "#b45309", backgroundColor: "#b45309",
-        pointRadius: 4, tension: 0.2, spanGaps: true },
+        pointRadius: 4, cubicInterpolationMode: "monotone", spanGaps: true },
       { label: "After session", data: data.after, borderColor: "#0f766e", backgroundColor: "#0f766e",
-        pointRadius: 4, tension: 0.2, spanGaps: true }
+        pointRadius: 4, cubicInterpolationMode: "monotone", spanGaps: true }
     ];
     if (data.threshold !== null) {
       datasets.push({
