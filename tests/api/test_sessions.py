@@ -376,7 +376,10 @@ def test_cursor_pagination(physio_client, physio, patient):
     numbers = [row["number"] for page in (first, second, third) for row in page["results"]]
     assert numbers == [1, 2, 3, 4, 5] and third["next"] is None
     capped = physio_client.get("/api/v1/sessions/?page_size=100000")
-    assert capped.status_code == 200
+    assert capped.status_code == 200 and len(capped.json()["results"]) == 5
+    for bad in ("abc", "0", "-3", "2.5"):
+        response = physio_client.get(f"/api/v1/sessions/?page_size={bad}")
+        assert response.status_code == 400 and "page_size" in response.json()["error"]["fields"], bad
 
 
 # --- query counts -----------------------------------------------------------------------------
