@@ -9,11 +9,18 @@ __all__ = ["NoStoreMiddleware"]
 # Prefixes whose responses may carry patient data: the REST API and the FHIR facade.
 NO_STORE_PREFIXES = ("/api/", "/fhir/")
 
+# Pages Django (not DRF) renders as HTML for API URLs: an unknown endpoint, and a crash,
+# whose page would otherwise show a stack trace in debug mode (the log keeps it).
+REPLACED_PAGES = {
+    404: ("not_found", "No such API endpoint."),
+    500: ("server_error", "The server failed to answer; the error is logged with this request's X-Request-ID."),
+}
+
 
 class NoStoreMiddleware:
     """``Cache-Control: no-store`` on API responses (patient data must not sit in browser,
-    proxy or CDN caches), and the API's JSON error shape for a 404 of an unknown API URL,
-    which Django, not DRF, answers (with an HTML page otherwise)."""
+    proxy or CDN caches), and the API's JSON error shape where Django, not DRF, answers an
+    API URL (unknown endpoint, server error) with an HTML page."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -23,12 +30,12 @@ class NoStoreMiddleware:
         if request.path.startswith(NO_STORE_PREFIXES):
             if (
                 request.path.startswith("/api/")
-                and response.status_code == 404
+                and response.status_code in REPLACED_PAGES
                 and not response.get("Content-Type", "").startswith("application/")
             ):
-                response = JsonResponse(
-                    {"error": {"status": 404, "code": "not_found", "message": "No such API endpoint."}}, status=404
-                )
+                code, message = REPLACED_PAGES[response.status_code]
+                status = response.status_code
+                response = JsonResponse({"error": {"status": status, "code": code, "message": message}}, status=status)
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response

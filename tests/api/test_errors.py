@@ -133,3 +133,16 @@ def test_json_types_are_not_coerced(physio_client, patient, path, body, field):
     error = assert_error(response, 400, "invalid")
     assert field in error["fields"], error
     assert (Patient.objects.count(), TreatmentSession.objects.count()) == before
+
+
+def test_a_crash_answers_json_without_a_stack_trace(physio_client, patient, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("records.selectors.patient_timeline", boom)
+    physio_client.raise_request_exception = False
+    response = physio_client.get(f"/api/v1/patients/{patient.pk}/timeline/")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
+    assert "secret internals" not in response.content.decode() and "Traceback" not in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
