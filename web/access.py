@@ -15,7 +15,7 @@ from django.utils import timezone
 from records import policy
 from records.models import Assessment, Membership, Patient, TreatmentSession
 
-__all__ = ["clinic_view", "clinic_assessment", "clinic_patient", "clinic_session", "require"]
+__all__ = ["clinic_assessment", "clinic_patient", "clinic_session", "clinic_view", "require", "session_left_alone"]
 
 
 def clinic_view(view):
@@ -67,3 +67,13 @@ def clinic_assessment(request, pk) -> Assessment:
         Assessment.objects.filter(clinic=request.clinic).select_related("patient", "practitioner", "signed_by"),
         pk=pk,
     )
+
+
+def session_left_alone(request) -> None:
+    """Do not write the session back at the end of this request.
+
+    The settings save the session on every request. A background htmx request that runs
+    while the form is being submitted would then write back the session it read before
+    the submit, and drop the flash message the submit stored ("Session 5 signed").
+    """
+    request.session.save = lambda must_create=False: None

@@ -78,7 +78,12 @@ def test_log_sign_and_read_back_a_session(page, live_server, artifacts, muscle_c
     page.screenshot(path=str(artifacts / "session-logging.png"), full_page=True)
 
     page.get_by_role("button", name="Sign and lock").click()
-    page.wait_for_url(re.compile(rf"/patients/{patient.pk}/$"))
+    try:
+        page.wait_for_url(re.compile(rf"/patients/{patient.pk}/$"))
+    except Exception as exc:  # say why the form did not go through
+        page.screenshot(path=str(artifacts / "session-logging-refused.png"), full_page=True)
+        errors = page.locator(".error, .refusal").all_inner_texts()
+        raise AssertionError(f"not signed; at {page.url}; errors: {errors}") from exc
     assert "signed and locked" in page.locator(".messages").inner_text()
 
     session = TreatmentSession.objects.filter(patient=patient).order_by("-number").first()

@@ -215,3 +215,19 @@ def test_logging_page_queries_do_not_grow_with_the_plan(logged_in, physio, clini
         add_sessions(physio, someone, 2)
     count(short)
     assert count(short) == count(patient) == 14
+
+
+def test_background_warnings_never_write_the_session_back(logged_in, patient):
+    """A concurrent htmx request must not overwrite the flash message a submit stored."""
+    from django.contrib.sessions.models import Session
+
+    key = logged_in.session.session_key
+    logged_in.get(reverse("web:patient_list"))
+    stored = Session.objects.get(pk=key)
+    logged_in.post(reverse("web:session_warnings", args=[patient.pk]), session_post([row("Piriformis")]))
+    logged_in.get(reverse("web:suggested_muscles"), {"affected_segments": ["L5"]})
+    untouched = Session.objects.get(pk=key)
+    assert (untouched.session_data, untouched.expire_date) == (stored.session_data, stored.expire_date)
+    expiry = untouched.expire_date
+    logged_in.get(reverse("web:patient_list"))
+    assert Session.objects.get(pk=key).expire_date > expiry  # ordinary pages still renew it

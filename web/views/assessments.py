@@ -11,7 +11,7 @@ from records.choices import PainMoment
 from records.exceptions import DomainError, InvalidInput
 from records.models import Addendum, PainScore
 from records.selectors import muscles_for_segments
-from web.access import clinic_assessment, clinic_patient, clinic_view, require
+from web.access import clinic_assessment, clinic_patient, clinic_view, require, session_left_alone
 from web.catalogue import Catalogue, segment_range
 from web.forms import (
     AddendumForm,
@@ -131,6 +131,7 @@ def assessment_edit(request, pk):
 def suggested_muscles(request):
     """htmx: the muscles of the chosen segments' myotomes, to add to the plan or findings."""
     require(request, "record.read")
+    session_left_alone(request)
     segments = [s for s in request.GET.getlist("affected_segments")][:30]
     muscles = list(muscles_for_segments(segments).order_by("name")) if segments else []
     return render(request, "web/_suggested.html", {"suggested": muscles, "segments": segments})

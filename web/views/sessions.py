@@ -11,7 +11,7 @@ from records.choices import PainMoment
 from records.exceptions import ConsentRequired, DomainError, InvalidInput, SharpsCountMismatch
 from records.models import Addendum, Assessment, PainScore, TargetedMuscle, TreatmentSession
 from records.selectors import current_consent, session_warnings, warnings_for_targets
-from web.access import clinic_patient, clinic_session, clinic_view, require
+from web.access import clinic_patient, clinic_session, clinic_view, require, session_left_alone
 from web.catalogue import Catalogue
 from web.forms import (
     AddendumForm,
@@ -220,6 +220,7 @@ def session_edit(request, pk):
 def session_warnings_view(request, pk):
     """htmx: the warnings for the muscles currently in the logging form, before anything is saved."""
     require(request, "record.read")
+    session_left_alone(request)
     patient = clinic_patient(request, pk)
     catalogue = Catalogue()
     return render(request, "web/_warnings.html", {
