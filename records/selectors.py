@@ -147,7 +147,8 @@ def warnings_for_targets(targets, precautions) -> list[dict]:
         if precaution.code in NEEDLING_PRECAUTIONS:
             message = f"Precaution: {precaution.get_code_display()}"
             if precaution.note:
-                message += f" ({precaution.note})"
+                # A dash, not brackets: notes often carry their own "(left chest)".
+                message += f" — {precaution.note.rstrip('.')}"
             warnings.append({"code": f"precaution_{precaution.code}", "message": message + "."})
     return warnings
 

@@ -200,4 +200,15 @@ def test_precaution_warnings_on_a_saved_session(physio, patient, yesterday):
     warnings = session_warnings(session)
     # "other" is not a needling precaution; anticoagulants are, with their note.
     assert [w["code"] for w in warnings] == ["precaution_anticoagulants"]
-    assert warnings[0]["message"] == "Precaution: Anticoagulants (Warfarin, INR 2.5)."
+    assert warnings[0]["message"] == "Precaution: Anticoagulants — Warfarin, INR 2.5."
+
+
+def test_precaution_note_with_brackets_reads_cleanly(clinic, physio):
+    from records.models import Precaution
+    from records.selectors import warnings_for_targets
+
+    precaution = Precaution(clinic=clinic, code="implanted_device", note="Pacemaker (left chest)")
+    warnings = warnings_for_targets([], [precaution])
+    assert warnings == [
+        {"code": "precaution_implanted_device", "message": "Precaution: Implanted device — Pacemaker (left chest)."}
+    ]

@@ -178,10 +178,10 @@ def test_warnings_before_saving(logged_in, patient):
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert "Needling over the lung field" in html and "both sides of the thorax" in html
-    assert "Precaution: Anticoagulants (Apixaban)." in html
+    assert "Precaution: Anticoagulants — Apixaban." in html
     assert TreatmentSession.objects.count() == 0
     # The logging page shows the precaution warning before anything is typed.
-    assert "Precaution: Anticoagulants (Apixaban)." in logged_in.get(new_url(patient)).content.decode()
+    assert "Precaution: Anticoagulants — Apixaban." in logged_in.get(new_url(patient)).content.decode()
 
 
 def test_signed_session_detail_is_read_only(logged_in, physio, patient):
