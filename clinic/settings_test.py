@@ -13,3 +13,7 @@ STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests serve static files through the finders; there is no collected STATIC_ROOT
+# (WhiteNoise would warn about the missing directory on every request).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
