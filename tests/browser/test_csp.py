@@ -1,11 +1,11 @@
-"""The Content Security Policy in real Chromium: the pages, the admin and the API docs work
+"""(Issue 6, security.) The Content Security Policy in real Chromium: the pages, the admin and the API docs work
 under it, and the browser reports no violation on any of them."""
 
 import re
 
 import pytest
 
-from tests.browser.conftest import _catalogue_kept, browser, load_muscle_catalogue, page  # noqa: F401
+from tests.browser.conftest import load_muscle_catalogue
 from tests.security.conftest import record_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ def violations(browser_page):
     return [text for text in browser_page.js_errors if "Content Security Policy" in text or "Refused to" in text]
 
 
-def test_pages_admin_and_api_docs_run_under_the_csp(page, live_server, physio, patient, django_user_model):  # noqa: F811
+def test_pages_admin_and_api_docs_run_under_the_csp(page, live_server, physio, patient, django_user_model):
     load_muscle_catalogue()
     from django.utils import timezone
 
