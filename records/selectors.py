@@ -32,9 +32,11 @@ __all__ = [
     "muscle_progression",
     "muscles_for_segments",
     "patients_for_clinic",
+    "recent_views_of_patient",
     "release_order_for_patient",
     "sessions_for_clinic",
     "session_warnings",
+    "signature_states",
     "warnings_for_targets",
     "patient_timeline",
 ]
@@ -383,3 +385,44 @@ def patient_timeline(patient: Patient) -> list[dict]:
         )
     entries.sort(key=lambda e: (e["at"], e["type"]))
     return entries
+
+
+# --- integrity ----------------------------------------------------------------
+
+
+def signature_states(patient: Patient) -> dict:
+    """``{record id: "intact" | "altered"}`` for every signed session and assessment.
+
+    Each stored digest is recomputed from prefetched rows, so the cost is seven queries
+    however long the history is (the chart marks altered records with it).
+    """
+    from records.integrity import assessment_content, content_digest, session_content
+
+    states = {}
+    sessions = TreatmentSession.objects.filter(patient=patient, status="signed").prefetch_related(
+        "targeted_muscles", "pain_scores", "adverse_events"
+    )
+    for session in sessions:
+        digest = content_digest(
+            session_content(
+                session,
+                targeted_muscles=session.targeted_muscles.all(),
+                pain_scores=session.pain_scores.all(),
+                adverse_events=session.adverse_events.all(),
+            )
+        )
+        states[session.pk] = "intact" if digest == session.signature_digest else "altered"
+    assessments = Assessment.objects.filter(patient=patient, status="signed").prefetch_related("findings", "plan")
+    for assessment in assessments:
+        digest = content_digest(
+            assessment_content(assessment, findings=assessment.findings.all(), plan=assessment.plan.all())
+        )
+        states[assessment.pk] = "intact" if digest == assessment.signature_digest else "altered"
+    return states
+
+
+def recent_views_of_patient(patient: Patient, *, limit: int = 20) -> list:
+    """Who read this patient's record lately (audit events with action ``view``), newest first."""
+    from records.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(patient=patient, action="view").order_by("-at")[:limit])

@@ -107,4 +107,34 @@ def test_chart_queries_do_not_grow_with_history(client, physio, clinic, patient)
     client.force_login(physio)
     count_chart_queries(client, short)  # warm the session/auth caches alike for both
     three, thirty = count_chart_queries(client, short), count_chart_queries(client, patient)
-    assert three == thirty == 27
+    assert three == thirty == 32  # 27 + 5 to recompute the sign-off digests of the signed records
+
+
+def test_chart_marks_a_record_altered_behind_the_applications_back(client, physio, patient, course):
+    from records.immutability import triggers_suspended
+    from records.models import TargetedMuscle
+
+    sessions = add_sessions(physio, patient, 2, assessment=course)
+    client.force_login(physio)
+    html = chart(client, patient).content.decode()
+    assert "altered since signing" not in html
+    with triggers_suspended():
+        TargetedMuscle.objects.filter(session=sessions[0], order=1).update(outcome="not_released")
+    html = chart(client, patient).content.decode()
+    assert "1 signed record altered since signing." in html
+    timeline = html.split('id="tl-h"')[1]
+    marked = re.findall(
+        r"Session (\d+)</strong></a>\s*<span[^>]*>signed</span> <span class=\"badge danger\">", timeline
+    )
+    assert marked == [str(sessions[0].number)]
+
+
+def test_clinic_admin_sees_who_viewed_the_chart(client, physio, clinic_admin, patient):
+    client.force_login(physio)
+    html = chart(client, patient).content.decode()
+    assert "Who viewed this record" not in html  # physiotherapists do not read the audit trail
+    client.force_login(clinic_admin)
+    html = chart(client, patient).content.decode()
+    log = html.split('id="views-h"')[1].split("</table>")[0]
+    # The physiotherapist's earlier read is listed; the admin's own read is written after the page is built.
+    assert re.findall(r"<td>(\w+)</td><td>chart</td>", log) == ["physio"]

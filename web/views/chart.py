@@ -7,7 +7,13 @@ from django.utils import timezone
 from records import services
 from records.choices import AdverseEventKind, Outcome, PainMoment, TwitchResponse
 from records.models import Assessment, AssessmentFinding, Muscle, PlanItem
-from records.selectors import TWITCH_GRADE, patient_timeline, release_order_for_patient
+from records.selectors import (
+    TWITCH_GRADE,
+    patient_timeline,
+    recent_views_of_patient,
+    release_order_for_patient,
+    signature_states,
+)
 from web.access import clinic_patient, clinic_view, require
 from web.bodymap import HEAD, VIEWBOX, body_outline, markers_for
 from web.catalogue import segment_range
@@ -157,6 +163,14 @@ def patient_chart(request, pk):
             entry["amends_number"] = numbers.get(entry["amends"])
         for event in entry.get("adverse_events", ()):
             event["label"] = AdverseEventKind(event["kind"]).label
+    # Signed records whose content no longer matches their sign-off digest are marked.
+    states = signature_states(patient)
+    for entry in timeline:
+        if entry["type"] in ("session", "assessment"):
+            entry["integrity"] = states.get(entry["id"])
+    altered = sum(1 for state in states.values() if state == "altered")
+    can_audit = _allowed(request, "audit.read")
+    views = recent_views_of_patient(patient) if can_audit else []
     services.audit_view(actor=request.user, patient=patient, what="chart")
     return render(
         request,
@@ -178,6 +192,9 @@ def patient_chart(request, pk):
             "can_log": _allowed(request, "session.create"),
             "can_assess": _allowed(request, "assessment.create"),
             "can_edit_patient": _allowed(request, "patient.update"),
+            "altered_count": altered,
+            "can_audit": can_audit,
+            "recent_views": views,
         },
     )
 
