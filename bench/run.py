@@ -4,7 +4,7 @@
     make bench         # full scale: 20 clinics, 10 000 patients, 200 000 sessions, 1.6 M muscles
 
 Uses the database server named by DATABASE_URL (PostgreSQL or SQLite): it creates two
-databases beside it, ``<name>_bench_small`` and ``<name>_bench_large`` (files for SQLite),
+databases beside it, ``<name>_bench_<scale>_small`` and ``…_large`` (files for SQLite),
 fills them once with ``generate_load`` (kept for later runs), then measures each with
 bench/measure.py. The last line is the summary the targets are judged by.
 """
@@ -100,7 +100,7 @@ def main() -> int:
            "API_THROTTLE_USER": "100000000/minute"}
     results = {}
     for size in ("small", "large"):
-        url = database_url(base, size)
+        url = database_url(base, f"{args.scale}_{size}")
         print(f"[{size}] preparing {urlparse(url).path.rsplit('/', 1)[-1]}", file=sys.stderr)
         prepare(url, SCALES[args.scale][size], env)
         results[size] = measure(url, env, args.repeat)
