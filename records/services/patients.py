@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from records import policy
@@ -151,15 +152,23 @@ def patient_update(*, actor, patient: Patient, expected_version: int | None = No
     if "chart_number" in changes and not patient.chart_number:
         errors.add("chart_number", "This field may not be blank.")
     errors.raise_if_any()
+    after = _patient_snapshot(patient)
+    if after == before:
+        # Nothing changed: no write, no audit row, and the ETag stays valid for other clients.
+        return patient
     patient.version += 1
     patient.save()
-    after = _patient_snapshot(patient)
-    if after != before:
-        audit_event(
-            actor=actor, action=AuditAction.UPDATE, clinic=patient.clinic, obj=patient, patient=patient,
-            before=before, after=after,
-        )
+    audit_event(
+        actor=actor, action=AuditAction.UPDATE, clinic=patient.clinic, obj=patient, patient=patient,
+        before=before, after=after,
+    )
     return patient
+
+
+def _bump_patient_version(patient: Patient) -> None:
+    """The patient's representation shows consent and precautions: their changes are
+    changes of the patient, so its ETag must move too."""
+    Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1, updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -203,6 +212,7 @@ def consent_give(*, actor, patient: Patient, form_version: str, given_at: dt.dat
         clinic=patient.clinic, patient=patient, given_at=given_at, form_version=form_version.strip(),
         recorded_by=actor,
     )
+    _bump_patient_version(patient)
     audit_event(
         actor=actor, action=AuditAction.CONSENT, clinic=patient.clinic, obj=consent, patient=patient,
         after=snapshot(consent),
@@ -226,6 +236,7 @@ def consent_withdraw(*, actor, patient: Patient, withdrawn_at: dt.datetime | Non
     consent.withdrawn_at = withdrawn_at
     consent.withdrawn_by = actor
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at"])
+    _bump_patient_version(patient)
     audit_event(
         actor=actor, action=AuditAction.CONSENT_WITHDRAW, clinic=patient.clinic, obj=consent, patient=patient,
         before=before, after=snapshot(consent),
@@ -254,7 +265,7 @@ def precautions_set(*, actor, patient: Patient, precautions: list[dict]) -> list
             current.save(update_fields=["note", "updated_at"])
     after = [{"code": c, "note": n} for c, n in sorted(wanted.items())]
     if after != before:
-        Patient.objects.filter(pk=patient.pk).update(version=patient.version + 1, updated_at=timezone.now())
+        _bump_patient_version(patient)
         audit_event(
             actor=actor, action=AuditAction.UPDATE, clinic=patient.clinic, object_type="precautions",
             object_id=str(patient.pk), patient=patient,

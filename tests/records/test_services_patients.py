@@ -235,3 +235,22 @@ def test_precautions_set_refuses_duplicates_and_unknown_codes(physio, patient):
 def test_precautions_set_refused_for_readers(reader, patient):
     with pytest.raises(NotPermitted):
         services.precautions_set(actor=reader, patient=patient, precautions=[])
+
+
+def test_update_without_a_change_keeps_version_and_writes_no_audit(physio, patient):
+    from records.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    services.patient_update(actor=physio, patient=patient, given_name=patient.given_name)
+    patient.refresh_from_db()
+    assert patient.version == 1
+    assert AuditEvent.objects.count() == before
+
+
+def test_consent_changes_move_the_patient_version(physio, patient):
+    services.consent_withdraw(actor=physio, patient=patient)
+    patient.refresh_from_db()
+    assert patient.version == 2
+    services.consent_give(actor=physio, patient=patient, form_version="IMS-2027-01")
+    patient.refresh_from_db()
+    assert patient.version == 3
