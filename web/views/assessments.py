@@ -22,6 +22,7 @@ from web.forms import (
     local_now_input,
     to_local_input,
 )
+from web.views.addenda import add_addendum
 
 __all__ = ["assessment_addendum", "assessment_detail", "assessment_edit", "assessment_new", "suggested_muscles"]
 
@@ -161,15 +162,4 @@ def assessment_detail(request, pk):
 @clinic_view
 def assessment_addendum(request, pk):
     require(request, "addendum.create")
-    assessment = clinic_assessment(request, pk)
-    form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.addendum_create(actor=request.user, record=assessment, text=form.cleaned_data["text"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Addendum added.")
-    else:
-        messages.error(request, "An addendum needs some text.")
-    return redirect("web:assessment_detail", pk=assessment.pk)
+    return add_addendum(request, clinic_assessment(request, pk), detail_view="web:assessment_detail")

@@ -22,6 +22,7 @@ from web.forms import (
     local_now_input,
     to_local_input,
 )
+from web.views.addenda import add_addendum
 
 __all__ = [
     "session_addendum", "session_delete", "session_detail", "session_edit", "session_new", "session_warnings_view",
@@ -254,18 +255,7 @@ def session_detail(request, pk):
 @clinic_view
 def session_addendum(request, pk):
     require(request, "addendum.create")
-    session = clinic_session(request, pk)
-    form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.addendum_create(actor=request.user, record=session, text=form.cleaned_data["text"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Addendum added.")
-    else:
-        messages.error(request, "An addendum needs some text.")
-    return redirect("web:session_detail", pk=session.pk)
+    return add_addendum(request, clinic_session(request, pk), detail_view="web:session_detail")
 
 
 @require_POST
