@@ -141,7 +141,8 @@ def session_record(
         errors=errors,
     )
     errors.raise_if_any()
-    if targeted:
+    # Needles used count as needling even before the muscles are itemised.
+    if targeted or session.needles_used:
         _require_consent(patient)
     last = TreatmentSession.objects.filter(patient=patient).aggregate(last=Max("number"))["last"]
     session.number = (last or 0) + 1
@@ -193,7 +194,7 @@ def session_update(
         errors=errors,
     )
     errors.raise_if_any()
-    if targeted_muscles:
+    if targeted_muscles or session.needles_used:
         _require_consent(session.patient)
     session.version += 1
     session.save()

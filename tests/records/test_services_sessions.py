@@ -255,3 +255,15 @@ def test_signed_digest_verifies_until_altered(physio, patient, yesterday):
     with triggers_suspended():  # the database refuses this change otherwise (migration 0003)
         TargetedMuscle.objects.filter(session=session, order=1).update(outcome="partial")
     assert verify_session(session) == "altered"
+
+
+def test_needles_without_itemised_muscles_still_need_consent(physio, patient_without_consent, yesterday):
+    with pytest.raises(ConsentRequired):
+        record(physio, patient_without_consent, yesterday, targeted_muscles=[], needles_used=2, needles_removed=2)
+    assert TreatmentSession.objects.count() == 0
+
+
+def test_a_session_without_needling_needs_no_consent(physio, patient_without_consent, yesterday):
+    session = record(physio, patient_without_consent, yesterday, targeted_muscles=[], needles_used=0,
+                     needles_removed=0, notes="Assessment of movement only; exercises given.")
+    assert session.number == 1
