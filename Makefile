@@ -22,7 +22,11 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.deps
 
-run: $(VENV)/.deps
+# Development settings for plain `manage.py` commands too; the environment still wins.
+.env:
+	printf '# Development only (written by make run; never commit it).\nDJANGO_DEBUG=1\n' > $@
+
+run: $(VENV)/.deps .env
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# Tests run with production settings whatever a developer's .env says.
+os.environ.setdefault("DJANGO_DEBUG", "false")
 
 from clinic.settings import *  # noqa: E402,F403
 
