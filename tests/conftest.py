@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from records.choices import Role
+from records.models import sync_muscle_catalogue
 from tests.factories import ClinicFactory, ConsentFactory, PatientFactory, make_user
 
 
@@ -79,20 +80,6 @@ def yesterday(now):
     return now - dt.timedelta(days=1)
 
 
-def load_muscle_catalogue() -> None:
-    """The catalogue as migration 0002 loads it (same ids); idempotent."""
-    from records.models import Muscle, muscle_uuid
-    from records.muscle_catalogue import MUSCLES
-
-    if Muscle.objects.count() == len(MUSCLES):
-        return
-    for entry in MUSCLES:
-        Muscle.objects.update_or_create(
-            slug=entry["slug"],
-            defaults={**{k: v for k, v in entry.items() if k != "slug"}, "id": muscle_uuid(entry["slug"])},
-        )
-
-
 @pytest.fixture(autouse=True)
 def _muscle_catalogue_after_flush(request):
     """Transactional tests run last, each after a flush that empties every table — the
@@ -101,4 +88,4 @@ def _muscle_catalogue_after_flush(request):
     fixtures = request.fixturenames
     if "transactional_db" in fixtures or "live_server" in fixtures or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        load_muscle_catalogue()
+        sync_muscle_catalogue()

@@ -4,15 +4,9 @@ from django.db import migrations
 
 
 def load_catalogue(apps, schema_editor):
-    from records.muscle_catalogue import MUSCLES
-    from records.models.muscles import muscle_uuid
+    from records.models.muscles import sync_muscle_catalogue
 
-    Muscle = apps.get_model("records", "Muscle")
-    for entry in MUSCLES:
-        Muscle.objects.update_or_create(
-            slug=entry["slug"],
-            defaults={**{k: v for k, v in entry.items() if k != "slug"}, "id": muscle_uuid(entry["slug"])},
-        )
+    sync_muscle_catalogue(apps.get_model("records", "Muscle"))
 
 
 class Migration(migrations.Migration):

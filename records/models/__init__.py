@@ -3,7 +3,7 @@
 from .assessments import Assessment, AssessmentFinding, PlanItem
 from .audit import Addendum, AuditEvent
 from .clinics import Clinic, Membership
-from .muscles import Muscle, muscle_uuid
+from .muscles import Muscle, muscle_uuid, sync_muscle_catalogue
 from .patients import Consent, Patient, Precaution
 from .sessions import AdverseEvent, PainScore, TargetedMuscle, TreatmentSession
 
@@ -24,4 +24,5 @@ __all__ = [
     "TargetedMuscle",
     "TreatmentSession",
     "muscle_uuid",
+    "sync_muscle_catalogue",
 ]

@@ -8,7 +8,7 @@ from records.choices import BodyView
 
 from .base import choice_constraint
 
-__all__ = ["Muscle", "muscle_uuid"]
+__all__ = ["Muscle", "muscle_uuid", "sync_muscle_catalogue"]
 
 # Muscle ids are derived from the slug so they are the same in every installation:
 # exports, imports and external tools can rely on them.
@@ -52,3 +52,21 @@ class Muscle(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def sync_muscle_catalogue(model=None) -> None:
+    """Write ``records.muscle_catalogue`` into the table, with the stable ids; idempotent.
+
+    ``model`` is the historical model when a migration calls it. Tests call it too:
+    a transactional test's flush empties the table the data migration filled.
+    """
+    from records.muscle_catalogue import MUSCLES
+
+    model = model or Muscle
+    if model.objects.count() == len(MUSCLES):
+        return
+    for entry in MUSCLES:
+        model.objects.update_or_create(
+            slug=entry["slug"],
+            defaults={**{k: v for k, v in entry.items() if k != "slug"}, "id": muscle_uuid(entry["slug"])},
+        )

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from records.models import sync_muscle_catalogue
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -48,33 +50,10 @@ def page(browser):
     context.close()
 
 
-def load_muscle_catalogue() -> None:
-    """The catalogue as migration 0002 loads it (same ids); idempotent."""
-    from records.models import Muscle, muscle_uuid
-    from records.muscle_catalogue import MUSCLES
-
-    if Muscle.objects.count() == len(MUSCLES):
-        return
-    for entry in MUSCLES:
-        Muscle.objects.update_or_create(
-            slug=entry["slug"],
-            defaults={**{k: v for k, v in entry.items() if k != "slug"}, "id": muscle_uuid(entry["slug"])},
-        )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _catalogue_kept(django_db_setup, django_db_blocker):
-    """Live-server tests are transactional: the flush after each one empties every table,
-    the migration-loaded muscle catalogue too. Put it back for whatever runs next."""
-    yield
-    with django_db_blocker.unblock():
-        load_muscle_catalogue()
-
-
 @pytest.fixture
 def muscle_catalogue(transactional_db):
-    """The catalogue, reloaded if an earlier transactional test flushed it."""
-    load_muscle_catalogue()
+    """The catalogue; the suite's autouse fixture has already put it back after any flush."""
+    sync_muscle_catalogue()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import load_muscle_catalogue
+from records.models import sync_muscle_catalogue
 from tests.security.conftest import record_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def violations(browser_page):
 
 
 def test_pages_admin_and_api_docs_run_under_the_csp(page, live_server, physio, patient, django_user_model):
-    load_muscle_catalogue()
+    sync_muscle_catalogue()
     from django.utils import timezone
 
     session = record_session(physio, patient, timezone.now(), sign=True)
