@@ -29,6 +29,7 @@ __all__ = [
     "TWITCH_GRADE",
     "assessments_for_clinic",
     "current_consent",
+    "current_consent_among",
     "muscle_progression",
     "muscles_for_segments",
     "patients_for_clinic",
@@ -45,8 +46,21 @@ __all__ = [
 TWITCH_GRADE = {value: grade for grade, value in enumerate(TwitchResponse.values)}
 
 
+def current_consent_among(consents, *, at: dt.datetime | None = None) -> Consent | None:
+    """The consent in force at ``at`` (default now) among consent rows already in hand."""
+    at = at or timezone.now()
+    return max((c for c in consents if c.is_current(at)), key=lambda c: c.given_at, default=None)
+
+
 def current_consent(patient: Patient, *, at: dt.datetime | None = None) -> Consent | None:
-    """The consent in force at ``at`` (default now), if any."""
+    """The consent in force at ``at`` (default now), if any.
+
+    Uses the patient's prefetched ``consents`` when a list was loaded with them, so a
+    page of patients costs no query per row; otherwise asks the database.
+    """
+    prefetched = getattr(patient, "_prefetched_objects_cache", {}).get("consents")
+    if prefetched is not None:
+        return current_consent_among(prefetched, at=at)
     at = at or timezone.now()
     return (
         Consent.objects.filter(patient=patient, given_at__lte=at)

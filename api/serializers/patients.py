@@ -1,11 +1,11 @@
 """Patients, their precautions and consent."""
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from records.choices import PrecautionCode, Sex
 from records.models import Consent, Patient, Precaution
+from records.selectors import current_consent_among
 
 from .base import StrictSerializer
 
@@ -22,9 +22,7 @@ __all__ = [
 
 def current_consent_from_prefetch(patient: Patient):
     """The current consent, from the prefetched ``consents`` (no query per patient)."""
-    now = timezone.now()
-    current = [c for c in patient.consents.all() if c.is_current(now)]
-    return max(current, key=lambda c: c.given_at) if current else None
+    return current_consent_among(patient.consents.all())
 
 
 class PrecautionSerializer(StrictSerializer):

@@ -9,6 +9,7 @@ from records.choices import AdverseEventKind, Outcome, PainMoment, TwitchRespons
 from records.models import Assessment, AssessmentFinding, Muscle, PlanItem
 from records.selectors import (
     TWITCH_GRADE,
+    current_consent_among,
     patient_timeline,
     recent_views_of_patient,
     release_order_for_patient,
@@ -129,7 +130,7 @@ def patient_chart(request, pk):
     require(request, "record.read")
     patient = clinic_patient(request, pk)
     consents = list(patient.consents.all())
-    current = next((c for c in consents if c.is_current()), None)
+    current = current_consent_among(consents)
     withdrawn = current is None and any(c.withdrawn_at for c in consents)
     course = _course(patient)
     order = release_order_for_patient(patient)

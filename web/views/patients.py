@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from records import services
 from records.exceptions import DomainError, InvalidInput
-from records.selectors import patients_for_clinic
+from records.selectors import current_consent, current_consent_among, patients_for_clinic
 from web.access import clinic_patient, clinic_view, require
 from web.forms import ConsentForm, PatientForm, PrecautionsForm
 
@@ -17,14 +17,6 @@ __all__ = ["consent_withdraw", "patient_archive", "home", "patient_create", "pat
 
 def home(request):
     return redirect("web:patient_list")
-
-
-def _current_consent(patient):
-    """The current consent from the prefetched consents (no extra query)."""
-    for consent in patient.consents.all():
-        if consent.is_current():
-            return consent
-    return None
 
 
 @clinic_view
@@ -40,7 +32,7 @@ def patient_list(request):
         request.GET.get("page")
     )
     for patient in page.object_list:
-        patient.current_consent = _current_consent(patient)
+        patient.current_consent = current_consent(patient)
     return render(
         request,
         "web/patient_list.html",
@@ -88,7 +80,7 @@ def patient_details(request, pk):
     require(request, "patient.read")
     patient = clinic_patient(request, pk)
     consents = list(patient.consents.select_related("recorded_by", "withdrawn_by").order_by("-given_at"))
-    current = next((c for c in consents if c.is_current()), None)
+    current = current_consent_among(consents)
     can_edit = _can(request, "patient.update")
     initial = {f: getattr(patient, f) for f in ("given_name", "family_name", "date_of_birth", "sex",
                                                 "chart_number", "phone", "email")}
