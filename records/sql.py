@@ -1,0 +1,88 @@
+"""Fixed SQL for the hottest reads, with values normalised across database vendors.
+
+The ORM compiles every query afresh (a few hundred microseconds each) and builds a model
+instance per row; the API's busiest reads (session list and detail, release order,
+timeline, FHIR ``$everything``) instead run hand-written SQL strings and build plain
+dicts. The SQL is portable (PostgreSQL and SQLite); what differs between the vendors is
+how values come back, and the ``to_*`` functions here even that out:
+
+- UUIDs: ``uuid.UUID`` from PostgreSQL, 32 hex characters from SQLite;
+- instants: aware datetimes from PostgreSQL, naive UTC datetimes from SQLite;
+- JSON columns: text from both (Django decodes them itself, so it registers no loader);
+- decimals: ``Decimal`` from PostgreSQL, ``float`` from SQLite.
+
+Every function here takes the clinic (or a row already scoped to it) from its caller;
+nothing in this module decides who may read what.
+"""
+
+import datetime as dt
+import uuid
+
+import orjson
+from django.db import connection
+from django.utils import timezone
+
+__all__ = [
+    "db_id",
+    "fetch",
+    "iso",
+    "placeholders",
+    "to_number",
+    "to_instant",
+    "to_json",
+    "to_uuid",
+]
+
+
+def fetch(sql: str, params=()) -> list[tuple]:
+    """All rows of ``sql`` (``%s`` placeholders) on the default connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def placeholders(count: int) -> str:
+    """``%s, %s, …`` for an ``IN (…)`` of ``count`` values (at least one)."""
+    return ", ".join(["%s"] * count)
+
+
+def db_id(value: uuid.UUID | str):
+    """A UUID as a query parameter: the vendor's own type (hex text on SQLite)."""
+    value = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    return value.hex if connection.vendor == "sqlite" else value
+
+
+def to_uuid(value) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(value)
+
+
+def to_instant(value) -> dt.datetime | None:
+    """An aware datetime (UTC) from either vendor."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """An instant as REST framework writes it (``DATETIME_FORMAT = "iso-8601"``): in the
+    current time zone, ``Z`` for UTC, microseconds only when there are any."""
+    if value is None:
+        return None
+    text = timezone.localtime(to_instant(value)).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def to_json(value):
+    if value is None or not isinstance(value, str | bytes):
+        return value
+    return orjson.loads(value)
+
+
+def to_number(value, places: int) -> float | None:
+    """A decimal column as the API writes it (``COERCE_DECIMAL_TO_STRING = False``): a
+    JSON number, rounded to the column's decimal places."""
+    return None if value is None else round(float(value), places)
