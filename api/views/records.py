@@ -1,5 +1,8 @@
 """``muscles/``, ``assessments/``, ``sessions/``, ``pain-scores/``, ``audit-events/``."""
 
+import uuid
+
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -25,8 +28,9 @@ from api.serializers.records import (
 )
 from records import integrity, selectors, services
 from records.choices import RecordStatus
-from records.models import Assessment, AuditEvent, Muscle, PainScore, TreatmentSession
+from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TreatmentSession
 
+from ..session_documents import session_documents
 from .base import IF_MATCH, ClinicViewSet, etag_for
 
 __all__ = ["AssessmentViewSet", "AuditEventViewSet", "MuscleViewSet", "PainScoreViewSet", "SessionViewSet"]
@@ -183,6 +187,39 @@ class SessionViewSet(_SignedRecordViewSet):
 
     def get_queryset(self):
         return selectors.sessions_for_clinic(self.clinic)
+
+    # Reads, and the re-read after each write, come from session_documents (fixed SQL);
+    # SessionSerializer describes the same shape for the OpenAPI schema.
+
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(TreatmentSession.objects.filter(clinic=self.clinic)).values("id", "started_at")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(session_documents(self.clinic, [row["id"] for row in page]))
+
+    def retrieve(self, request, *args, **kwargs):
+        document = self._document(self.kwargs["pk"])
+        patient = Patient(pk=document["patient"], clinic=self.clinic)
+        services.audit_view(actor=request.user, patient=patient, what=self.view_name, object_id=document["id"])
+        return self._document_response(document)
+
+    def respond(self, pk, *, status_code=status.HTTP_200_OK, serializer_class=None) -> Response:
+        return self._document_response(self._document(pk), status_code=status_code)
+
+    def _document(self, pk) -> dict:
+        try:
+            session_id = uuid.UUID(str(pk))
+        except ValueError:
+            raise Http404 from None
+        documents = session_documents(self.clinic, [session_id])
+        if not documents:
+            raise Http404
+        return documents[0]
+
+    @staticmethod
+    def _document_response(document: dict, *, status_code=status.HTTP_200_OK) -> Response:
+        response = Response(document, status=status_code)
+        response["ETag"] = f'"{document["version"]}"'
+        return response
 
     def create(self, request, *args, **kwargs):
         data = self.validated(SessionWriteSerializer)

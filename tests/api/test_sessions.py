@@ -384,12 +384,12 @@ def test_cursor_pagination(physio_client, physio, patient):
 
 # --- query counts -----------------------------------------------------------------------------
 
-# Token lookup (user, membership and clinic joined) 1, then the page of sessions 1 and its
-# prefetches: targeted muscles with muscles 1, pain scores 1, adverse events 1, addenda
-# with authors 1, the patients' precautions 1.
+# Token lookup (user, membership and clinic joined) 1, the page's ids 1, then
+# api.session_documents: sessions with names and the patients' precautions 1, targeted
+# muscles with muscles 1, pain scores 1, adverse events 1, addenda with authors 1.
 SESSIONS_LIST_QUERIES = 7
-# The same for one session, plus the audit row of the read (1).
-SESSION_DETAIL_QUERIES = 8
+# Token 1, the session documents 5 (no page query), the audit row of the read 1.
+SESSION_DETAIL_QUERIES = 7
 
 
 @pytest.mark.parametrize("n", [1, 50])
