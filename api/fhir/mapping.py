@@ -1,7 +1,11 @@
 """The clinical record as FHIR R4 resources (DESIGN.md §6), as plain dicts.
 
 Every function maps rows already in hand: the selectors in :mod:`api.fhir.selectors`
-load them with their relations, so building a Bundle issues no query per resource.
+load them with their relations, so building a Bundle issues no query per resource. The
+rows are model instances or the selectors' lightweight rows with the same attribute
+names; a ``$everything`` Bundle holds hundreds of resources, so the parts that never
+vary (codings, categories, value sets) are built once at import and shared between the
+resources that carry them: a resource is read-only once built.
 
 Ids are the rows' UUIDs, so they are stable across requests and exports. Two resources
 have no row of their own and derive theirs: the twitch-response Observation of a
@@ -11,8 +15,7 @@ member's clinic membership id (``user-<pk>`` for a superuser without one).
 
 import datetime as dt
 import uuid
-
-from django.core.exceptions import ObjectDoesNotExist
+from typing import NamedTuple
 
 from records.choices import AdverseEventKind, Outcome, PainMoment, RecordStatus, Severity, TwitchResponse
 from records.models import AdverseEvent, Consent, PainScore, Patient, TargetedMuscle, TreatmentSession
@@ -31,6 +34,7 @@ __all__ = [
     "practitioner_id",
     "practitioner_resource",
     "procedure_resource",
+    "session_resources",
     "twitch_observation_id",
     "twitch_observation_resource",
 ]
@@ -66,16 +70,71 @@ def _coding(system: str, code: str, display: str | None = None) -> dict:
     return coding
 
 
+def _concept(system: str, code: str, display: str) -> dict:
+    """A CodeableConcept of one coding whose text is the coding's display."""
+    return {"coding": [_coding(system, code, display)], "text": display}
+
+
+# --- the parts that never vary: built once, shared by every resource carrying them -------
+
+_IMS_NEEDLING = [_coding(s.PROCEDURE_CODE, "ims-needling", "Intramuscular stimulation / dry needling")]
+_AMBULATORY = _coding(s.V3_ACT_CODE, "AMB", "ambulatory")
+_PRIMARY_PERFORMER = [{"coding": [_coding(s.PARTICIPATION_TYPE, "PPRF", "primary performer")]}]
+_EXAM = [{"coding": [_coding(s.OBSERVATION_CATEGORY, "exam", "Exam")]}]
+_SURVEY = [{"coding": [_coding(s.OBSERVATION_CATEGORY, "survey", "Survey")]}]
+_TWITCH_RESPONSE_CODE = _concept(s.OBSERVATION_CODE, s.TWITCH_RESPONSE_CODE, "Twitch response to needling")
+_TWITCH_COUNT_CODE = {"coding": [_coding(s.OBSERVATION_CODE, s.TWITCH_COUNT_CODE, "Number of twitches")]}
+_PAIN_CODE = {"coding": [_coding(s.LOINC, s.PAIN_LOINC, s.PAIN_LOINC_DISPLAY)], "text": "Pain (NPRS 0-10)"}
+_CONSENT_SCOPE = {"coding": [_coding(s.CONSENT_SCOPE, "treatment", "Treatment")]}
+_CONSENT_CATEGORY = [{"coding": [_coding(s.LOINC, s.CONSENT_CATEGORY_LOINC, "Patient Consent")]}]
+
+_OUTCOMES = {outcome.value: _concept(s.RELEASE_OUTCOME, outcome.value, outcome.label) for outcome in Outcome}
+_TWITCH_RESPONSES = {
+    response.value: _concept(s.TWITCH_RESPONSE, response.value, response.label) for response in TwitchResponse
+}
+_PAIN_MOMENTS = {
+    moment.value: [{"url": s.PAIN_MOMENT_EXTENSION, "valueCoding": _coding(s.PAIN_MOMENT, moment.value, moment.label)}]
+    for moment in PainMoment
+}
+_LATERALITIES = {
+    side: [
+        {
+            "url": s.LATERALITY_EXTENSION,
+            "valueCodeableConcept": {"coding": [_coding(s.SNOMED, *laterality)], "text": side},
+        }
+    ]
+    for side, laterality in s.LATERALITY.items()
+}
+_ADVERSE_EVENT_KINDS = {kind.value: _coding(s.ADVERSE_EVENT_KIND, kind.value, kind.label) for kind in AdverseEventKind}
+_SERIOUSNESS = {
+    severity.value: {
+        "coding": [
+            _coding(s.ADVERSE_SERIOUSNESS, "serious", "Serious")
+            if severity == Severity.SERIOUS
+            else _coding(s.ADVERSE_SERIOUSNESS, "non-serious", "Non-serious")
+        ]
+    }
+    for severity in Severity
+}
+_SEVERITIES = {
+    severity.value: {
+        "coding": [_coding(s.ADVERSE_SEVERITY, SEVERITY[severity], SEVERITY[severity].capitalize())],
+        "text": severity.label,
+    }
+    for severity in Severity
+}
+
+
 def _person_name(user) -> str:
-    return user.get_full_name() or user.username
+    # What ``AbstractUser.get_full_name`` gives, also for the selectors' practitioner rows.
+    return f"{user.first_name} {user.last_name}".strip() or user.username
 
 
 def practitioner_id(user) -> str:
     """The Practitioner id of a staff account: its membership UUID (stable, not a counter)."""
-    try:
-        return str(user.membership.pk)
-    except ObjectDoesNotExist:
-        return f"{USER_PREFIX}{user.pk}"
+    # A user without membership raises RelatedObjectDoesNotExist, an AttributeError too.
+    membership = getattr(user, "membership", None)
+    return f"{USER_PREFIX}{user.pk}" if membership is None else str(membership.pk)
 
 
 def twitch_observation_id(targeted_id: uuid.UUID | str) -> str:
@@ -87,6 +146,27 @@ def _status_observation(session: TreatmentSession | None) -> str:
     if session is not None and session.status == RecordStatus.DRAFT:
         return "preliminary"
     return "final"
+
+
+class _SessionContext(NamedTuple):
+    """What every resource of one session repeats, worked out once per session."""
+
+    subject: dict
+    encounter: dict
+    performer: dict
+    started: str
+    observation_status: str
+
+
+def _session_context(session: TreatmentSession) -> _SessionContext:
+    practitioner = session.practitioner
+    return _SessionContext(
+        subject=_ref("Patient", session.patient_id),
+        encounter=_ref("Encounter", session.pk),
+        performer=_ref("Practitioner", practitioner_id(practitioner), _person_name(practitioner)),
+        started=fhir_instant(session.started_at),
+        observation_status=_status_observation(session),
+    )
 
 
 # --- resources ---------------------------------------------------------------------
@@ -136,75 +216,74 @@ def practitioner_resource(user) -> dict:
     }
 
 
+def session_resources(session: TreatmentSession, targeted_muscles, adverse_events) -> list[dict]:
+    """A session's Encounter, a Procedure and a twitch Observation per targeted muscle (in
+    the order given), then its AdverseEvents: what ``$everything`` carries of one session."""
+    context = _session_context(session)
+    resources = [_encounter(session, context)]
+    for targeted in targeted_muscles:
+        # The Procedure and its twitch Observation share the row's meta and body site.
+        meta, site = _meta(targeted), _body_site(targeted)
+        resources.append(_procedure(targeted, context, meta, site))
+        resources.append(_twitch_observation(targeted, context, meta, site))
+    resources += [_adverse_event(event, context) for event in adverse_events]
+    return resources
+
+
 def encounter_resource(session: TreatmentSession) -> dict:
     """TreatmentSession → Encounter: ambulatory, finished once signed, in progress while a draft."""
-    practitioner = session.practitioner
+    return _encounter(session, _session_context(session))
+
+
+def _encounter(session: TreatmentSession, context: _SessionContext) -> dict:
     return {
         "resourceType": "Encounter",
         "id": str(session.pk),
         "meta": _meta(session),
         "extension": [{"url": s.SESSION_NUMBER_EXTENSION, "valuePositiveInt": session.number}],
         "status": "finished" if session.status == RecordStatus.SIGNED else "in-progress",
-        "class": _coding(s.V3_ACT_CODE, "AMB", "ambulatory"),
-        "type": [
-            {
-                "coding": [_coding(s.PROCEDURE_CODE, "ims-needling", "Intramuscular stimulation / dry needling")],
-                "text": f"IMS session {session.number}",
-            }
-        ],
-        "subject": _ref("Patient", session.patient_id),
-        "participant": [
-            {
-                "type": [{"coding": [_coding(s.PARTICIPATION_TYPE, "PPRF", "primary performer")]}],
-                "individual": _ref("Practitioner", practitioner_id(practitioner), _person_name(practitioner)),
-            }
-        ],
-        "period": {"start": fhir_instant(session.started_at)},
+        "class": _AMBULATORY,
+        "type": [{"coding": _IMS_NEEDLING, "text": f"IMS session {session.number}"}],
+        "subject": context.subject,
+        "participant": [{"type": _PRIMARY_PERFORMER, "individual": context.performer}],
+        "period": {"start": context.started},
     }
 
 
 def _body_site(targeted: TargetedMuscle) -> dict:
     muscle = targeted.muscle
     site: dict = {"text": f"{muscle.name}, {targeted.side}"}
-    laterality = s.LATERALITY.get(targeted.side)
+    laterality = _LATERALITIES.get(targeted.side)
     if laterality is not None:
-        site["extension"] = [
-            {
-                "url": s.LATERALITY_EXTENSION,
-                "valueCodeableConcept": {"coding": [_coding(s.SNOMED, *laterality)], "text": targeted.side},
-            }
-        ]
+        site["extension"] = laterality
     if muscle.snomed_code:
         # No display: the SNOMED CT term is "Structure of … muscle"; our name goes in text.
-        site["coding"] = [_coding(s.SNOMED, muscle.snomed_code)]
+        site["coding"] = [{"system": s.SNOMED, "code": muscle.snomed_code}]
     return site
 
 
 def procedure_resource(targeted: TargetedMuscle, session: TreatmentSession) -> dict:
     """TargetedMuscle → Procedure: one needled muscle, in release order, with its outcome."""
-    practitioner = session.practitioner
+    return _procedure(targeted, _session_context(session), _meta(targeted), _body_site(targeted))
+
+
+def _procedure(targeted: TargetedMuscle, context: _SessionContext, meta: dict, site: dict) -> dict:
     extension = [{"url": s.RELEASE_ORDER_EXTENSION, "valueInteger": targeted.order}]
     if targeted.segment:
         extension.append({"url": s.SPINAL_SEGMENT_EXTENSION, "valueCode": targeted.segment})
     resource = {
         "resourceType": "Procedure",
         "id": str(targeted.pk),
-        "meta": _meta(targeted),
+        "meta": meta,
         "extension": extension,
         "status": "completed",
-        "code": {
-            "coding": [_coding(s.PROCEDURE_CODE, "ims-needling", "Intramuscular stimulation / dry needling")],
-            "text": f"IMS needling of {targeted.muscle.name}",
-        },
-        "subject": _ref("Patient", session.patient_id),
-        "encounter": _ref("Encounter", session.pk),
-        "performedDateTime": fhir_instant(session.started_at),
-        "performer": [{"actor": _ref("Practitioner", practitioner_id(practitioner), _person_name(practitioner))}],
-        "bodySite": [_body_site(targeted)],
-        "outcome": {
-            "coding": [_coding(s.RELEASE_OUTCOME, targeted.outcome, Outcome(targeted.outcome).label)],
-            "text": Outcome(targeted.outcome).label,
-        },
+        "code": {"coding": _IMS_NEEDLING, "text": f"IMS needling of {targeted.muscle.name}"},
+        "subject": context.subject,
+        "encounter": context.encounter,
+        "performedDateTime": context.started,
+        "performer": [{"actor": context.performer}],
+        "bodySite": [site],
+        "outcome": _OUTCOMES[targeted.outcome],
     }
     if targeted.notes:
         resource["note"] = [{"text": targeted.notes}]
@@ -213,61 +292,46 @@ def procedure_resource(targeted: TargetedMuscle, session: TreatmentSession) -> d
 
 def twitch_observation_resource(targeted: TargetedMuscle, session: TreatmentSession) -> dict:
     """The twitch response of a targeted muscle → Observation ``partOf`` its Procedure."""
-    label = TwitchResponse(targeted.twitch_response).label
-    practitioner = session.practitioner
+    return _twitch_observation(targeted, _session_context(session), _meta(targeted), _body_site(targeted))
+
+
+def _twitch_observation(targeted: TargetedMuscle, context: _SessionContext, meta: dict, site: dict) -> dict:
     resource = {
         "resourceType": "Observation",
         "id": twitch_observation_id(targeted.pk),
-        "meta": _meta(targeted),
-        "status": _status_observation(session),
-        "category": [{"coding": [_coding(s.OBSERVATION_CATEGORY, "exam", "Exam")]}],
-        "code": {
-            "coding": [_coding(s.OBSERVATION_CODE, s.TWITCH_RESPONSE_CODE, "Twitch response to needling")],
-            "text": "Twitch response to needling",
-        },
-        "subject": _ref("Patient", session.patient_id),
-        "encounter": _ref("Encounter", session.pk),
-        "partOf": [_ref("Procedure", targeted.pk)],
-        "effectiveDateTime": fhir_instant(session.started_at),
-        "performer": [_ref("Practitioner", practitioner_id(practitioner), _person_name(practitioner))],
-        "valueCodeableConcept": {
-            "coding": [_coding(s.TWITCH_RESPONSE, targeted.twitch_response, label)],
-            "text": label,
-        },
-        "bodySite": _body_site(targeted),
+        "meta": meta,
+        "status": context.observation_status,
+        "category": _EXAM,
+        "code": _TWITCH_RESPONSE_CODE,
+        "subject": context.subject,
+        "encounter": context.encounter,
+        "partOf": [{"reference": f"Procedure/{targeted.pk}"}],
+        "effectiveDateTime": context.started,
+        "performer": [context.performer],
+        "valueCodeableConcept": _TWITCH_RESPONSES[targeted.twitch_response],
+        "bodySite": site,
     }
     if targeted.twitch_count is not None:
-        resource["component"] = [
-            {
-                "code": {"coding": [_coding(s.OBSERVATION_CODE, s.TWITCH_COUNT_CODE, "Number of twitches")]},
-                "valueInteger": targeted.twitch_count,
-            }
-        ]
+        resource["component"] = [{"code": _TWITCH_COUNT_CODE, "valueInteger": targeted.twitch_count}]
     return resource
 
 
 def pain_observation_resource(pain: PainScore, session: TreatmentSession | None) -> dict:
     """PainScore → Observation: LOINC 72514-3 (NPRS 0–10) with ``valueInteger``."""
-    moment = PainMoment(pain.moment)
     resource = {
         "resourceType": "Observation",
         "id": str(pain.pk),
         "meta": _meta(pain),
-        "extension": [
-            {"url": s.PAIN_MOMENT_EXTENSION, "valueCoding": _coding(s.PAIN_MOMENT, moment.value, moment.label)}
-        ],
+        "extension": _PAIN_MOMENTS[pain.moment],
         "status": _status_observation(session),
-        "category": [{"coding": [_coding(s.OBSERVATION_CATEGORY, "survey", "Survey")]}],
-        "code": {
-            "coding": [_coding(s.LOINC, s.PAIN_LOINC, s.PAIN_LOINC_DISPLAY)],
-            "text": "Pain (NPRS 0-10)",
-        },
-        "subject": _ref("Patient", pain.patient_id),
+        "category": _SURVEY,
+        "code": _PAIN_CODE,
+        "subject": {"reference": f"Patient/{pain.patient_id}"},
         "effectiveDateTime": fhir_instant(pain.recorded_at),
         "valueInteger": pain.score,
     }
     if session is not None:
-        resource["encounter"] = _ref("Encounter", session.pk)
+        resource["encounter"] = {"reference": f"Encounter/{session.pk}"}
     if pain.region:
         resource["bodySite"] = {"text": pain.region}
     return resource
@@ -275,7 +339,8 @@ def pain_observation_resource(pain: PainScore, session: TreatmentSession | None)
 
 def consent_resource(consent: Consent) -> dict:
     """Consent → Consent: treatment scope, active until withdrawn."""
-    period = {"start": fhir_instant(consent.given_at)}
+    given = fhir_instant(consent.given_at)
+    period = {"start": given}
     if consent.withdrawn_at is not None:
         period["end"] = fhir_instant(consent.withdrawn_at)
     return {
@@ -283,10 +348,10 @@ def consent_resource(consent: Consent) -> dict:
         "id": str(consent.pk),
         "meta": _meta(consent),
         "status": "active" if consent.withdrawn_at is None else "inactive",
-        "scope": {"coding": [_coding(s.CONSENT_SCOPE, "treatment", "Treatment")]},
-        "category": [{"coding": [_coding(s.LOINC, s.CONSENT_CATEGORY_LOINC, "Patient Consent")]}],
-        "patient": _ref("Patient", consent.patient_id),
-        "dateTime": fhir_instant(consent.given_at),
+        "scope": _CONSENT_SCOPE,
+        "category": _CONSENT_CATEGORY,
+        "patient": {"reference": f"Patient/{consent.patient_id}"},
+        "dateTime": given,
         "policyRule": {"text": f"Informed consent to needling, form {consent.form_version}"},
         "sourceAttachment": {"title": f"Consent form {consent.form_version}"},
         "provision": {"type": "permit", "period": period},
@@ -295,30 +360,23 @@ def consent_resource(consent: Consent) -> dict:
 
 def adverse_event_resource(event: AdverseEvent, session: TreatmentSession) -> dict:
     """AdverseEvent → AdverseEvent (actual): kind coded locally, severity and seriousness mapped."""
-    kind = AdverseEventKind(event.kind)
-    serious = event.severity == Severity.SERIOUS
-    practitioner = session.practitioner
-    text = kind.label if not event.notes else f"{kind.label}: {event.notes}"
+    return _adverse_event(event, _session_context(session))
+
+
+def _adverse_event(event: AdverseEvent, context: _SessionContext) -> dict:
+    kind = _ADVERSE_EVENT_KINDS[event.kind]
+    label = kind["display"]
     return {
         "resourceType": "AdverseEvent",
         "id": str(event.pk),
         "meta": _meta(event),
         "actuality": "actual",
-        "event": {"coding": [_coding(s.ADVERSE_EVENT_KIND, kind.value, kind.label)], "text": text},
-        "subject": _ref("Patient", session.patient_id),
-        "encounter": _ref("Encounter", session.pk),
-        "date": fhir_instant(session.started_at),
+        "event": {"coding": [kind], "text": f"{label}: {event.notes}" if event.notes else label},
+        "subject": context.subject,
+        "encounter": context.encounter,
+        "date": context.started,
         "recordedDate": fhir_instant(event.created_at),
-        "recorder": _ref("Practitioner", practitioner_id(practitioner), _person_name(practitioner)),
-        "seriousness": {
-            "coding": [
-                _coding(s.ADVERSE_SERIOUSNESS, "serious", "Serious")
-                if serious
-                else _coding(s.ADVERSE_SERIOUSNESS, "non-serious", "Non-serious")
-            ]
-        },
-        "severity": {
-            "coding": [_coding(s.ADVERSE_SEVERITY, SEVERITY[event.severity], SEVERITY[event.severity].capitalize())],
-            "text": Severity(event.severity).label,
-        },
+        "recorder": context.performer,
+        "seriousness": _SERIOUSNESS[event.severity],
+        "severity": _SEVERITIES[event.severity],
     }
