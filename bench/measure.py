@@ -3,7 +3,10 @@
 Run by bench/run.py once per database of the scale sweep; prints one JSON object.
 Each endpoint is called in-process through Django's test client with a real API token
 (the whole middleware, authentication, permission, serializer and renderer stack), and
-its floor is the same data fetched by ONE hand-written SQL query and encoded with orjson.
+its floor is the same data fetched by ONE hand-written SQL query and encoded with orjson:
+every column the response carries, one row per targeted muscle, with the other lists
+(pain scores, adverse events, addenda, plans, consents …) as JSON arrays from correlated
+subqueries.
 """
 
 import json
@@ -60,29 +63,163 @@ def floor_query(sql: str, params: list, shape):
     return run
 
 
-def nest_sessions(rows):
-    """Rows of (session…, targeted…) joined → list of session dicts with releases."""
-    sessions: dict = {}
+def json_list(fields: dict[str, str], source: str) -> str:
+    """A subquery answering a JSON array of objects as text, in the vendor's dialect (text,
+    so that the client decodes it once per parent, not once per joined row)."""
+    pairs = ", ".join(f"'{key}', {expr}" for key, expr in fields.items())
+    if connection.vendor == "postgresql":
+        return f"(SELECT COALESCE(json_agg(json_build_object({pairs})), '[]')::text {source})"
+    return f"(SELECT json_group_array(json_object({pairs})) {source})"
+
+
+def once(expression: str, per: str = "") -> str:
+    """A value on the first row of the document (or of each ``per`` group) only, instead of
+    repeated on every joined row."""
+    window = f"PARTITION BY {per}" if per else ""
+    return f"CASE WHEN ROW_NUMBER() OVER ({window}) = 1 THEN {expression} END"
+
+
+def per_session(*columns: str) -> str:
+    return ", ".join(once(column, per="s.id") for column in columns)
+
+
+def name_of(alias: str) -> str:
+    return f"COALESCE(NULLIF(TRIM({alias}.first_name || ' ' || {alias}.last_name), ''), {alias}.username)"
+
+
+def nest(rows, head: int, child: int, document: int = 0):
+    """Rows of (parent columns × head, child columns × child, the parent's JSON lists…, the
+    document's JSON lists × document) joined one row per child → the document's lists and
+    the parents with their children. Lists come on one row each (see once()), as text
+    decoded once."""
+    parents: dict = {}
+    top: list = [None] * document
     for r in rows:
-        s = sessions.get(r[0])
-        if s is None:
-            s = sessions[r[0]] = {
-                "id": r[0], "number": r[1], "started_at": r[2], "status": r[3], "patient": r[4],
-                "practitioner": r[5], "pain_before": r[6], "pain_after": r[7], "targeted_muscles": [],
-            }
-        if r[8] is not None:
-            s["targeted_muscles"].append(
-                {"order": r[8], "muscle": r[9], "muscle_name": r[10], "side": r[11],
-                 "twitch_response": r[12], "outcome": r[13]}
-            )
-    return list(sessions.values())
+        parent = parents.get(r[0])
+        if parent is None:
+            parent = parents[r[0]] = [r[:head], [], [None] * (len(r) - head - child - document)]
+        if r[head] is not None:
+            parent[1].append(r[head:head + child])
+        for i, value in enumerate(r[head + child:len(r) - document]):
+            if value is not None:
+                parent[2][i] = orjson.loads(value)
+        for i, value in enumerate(r[len(r) - document:]):
+            if value is not None:
+                top[i] = orjson.loads(value)
+    return {"document": top, "parents": list(parents.values())}
 
 
-SESSION_COLUMNS = """
-    s.id, s.number, s.started_at, s.status, s.patient_id, u.username,
-    (SELECT p.score FROM records_painscore p WHERE p.session_id = s.id AND p.moment = 'pre_session' LIMIT 1),
-    (SELECT p.score FROM records_painscore p WHERE p.session_id = s.id AND p.moment = 'post_session' LIMIT 1),
-    t."order", t.muscle_id, m.name, t.side, t.twitch_response, t.outcome
+# Every column of a session representation (api.session_documents), one row per
+# targeted muscle; pain scores, adverse events, addenda and precautions as JSON lists,
+# worked out once per session in the derived table ``s`` (not once per joined row).
+SESSION_LISTS = f"""
+    {json_list({"id": "p.id", "moment": "p.moment", "score": "p.score", "region": "p.region",
+                "recorded_at": "p.recorded_at"}, "FROM records_painscore p WHERE p.session_id = s.id")} AS pains,
+    {json_list({"id": "a.id", "kind": "a.kind", "severity": "a.severity", "notes": "a.notes"},
+               "FROM records_adverseevent a WHERE a.session_id = s.id")} AS adverse,
+    {json_list({"id": "d.id", "author": "d.author_id", "text": "d.text", "created_at": "d.created_at"},
+               "FROM records_addendum d WHERE d.session_id = s.id")} AS addenda,
+    {json_list({"code": "c.code", "note": "c.note"}, "FROM records_precaution c WHERE c.patient_id = s.patient_id")}
+        AS precautions
+"""
+
+
+def session_floor(where: str, tail: str, order: str) -> str:
+    return f"""
+        SELECT s.id, s.patient_id, s.assessment_id, s.practitioner_id, {name_of("pu")}, s.started_at, s.number,
+               s.needles_used, s.needles_removed, s.exercises, s.notes, s.status, s.signed_at, s.signed_by_id,
+               {name_of("su")}, s.version, s.created_at, s.updated_at,
+               t.id, t."order", t.muscle_id, m.name, m.lung_field, t.side, t.segment, t.needle_length_mm,
+               t.needle_diameter_mm, t.twitch_response, t.twitch_count, t.outcome, t.notes,
+               {per_session("s.pains", "s.adverse", "s.addenda", "s.precautions")}
+          FROM (SELECT s.*, {SESSION_LISTS} FROM records_treatmentsession s WHERE {where} {tail}) s
+          JOIN auth_user pu ON pu.id = s.practitioner_id
+          LEFT JOIN auth_user su ON su.id = s.signed_by_id
+          LEFT JOIN records_targetedmuscle t ON t.session_id = s.id
+          LEFT JOIN records_muscle m ON m.id = t.muscle_id
+         ORDER BY {order}
+    """
+
+
+SESSION_SHAPE = (18, 13)
+
+# Release order: sessions with their releases, and the plan of the latest assessment.
+RELEASE_ORDER = f"""
+    SELECT s.id, s.number, s.started_at, s.status,
+           t."order", t.muscle_id, m.name, m.lung_field, t.side, t.segment, t.twitch_response, t.outcome,
+           {once(json_list({"assessment": "pi.assessment_id", "order": 'pi."order"', "muscle": "pi.muscle_id",
+                       "muscle_name": "pm.name", "side": "pi.side", "rationale": "pi.rationale"},
+                      "FROM records_planitem pi JOIN records_muscle pm ON pm.id = pi.muscle_id "
+                      "WHERE pi.assessment_id = (SELECT a.id FROM records_assessment a WHERE a.patient_id = %(patient)s "
+                      "AND EXISTS (SELECT 1 FROM records_planitem x WHERE x.assessment_id = a.id) "
+                      "ORDER BY a.assessed_at DESC LIMIT 1)"))}
+      FROM records_treatmentsession s
+      LEFT JOIN records_targetedmuscle t ON t.session_id = s.id
+      LEFT JOIN records_muscle m ON m.id = t.muscle_id
+     WHERE s.patient_id = %(patient)s
+     ORDER BY s.started_at, s.number, t."order"
+"""
+
+# Timeline: sessions (releases named, pain before/after, adverse events), assessments with
+# their plans, standalone pain scores and addenda.
+TIMELINE = f"""
+    SELECT s.id, s.started_at, s.number, s.status, {name_of("pu")},
+           t."order", m.name, t.side, {per_session("s.pains", "s.adverse")},
+           {once(json_list({"id": "a.id", "at": "a.assessed_at", "status": "a.status", "practitioner": name_of("au"),
+                       "summary": "a.chief_complaint", "affected_segments": "a.affected_segments"},
+                      "FROM records_assessment a JOIN auth_user au ON au.id = a.practitioner_id "
+                      "WHERE a.patient_id = %(patient)s"))},
+           {once(json_list({"assessment": "pi.assessment_id", "order": 'pi."order"', "name": "pm.name",
+                            "side": "pi.side"},
+                      "FROM records_planitem pi JOIN records_muscle pm ON pm.id = pi.muscle_id "
+                      "JOIN records_assessment pa ON pa.id = pi.assessment_id WHERE pa.patient_id = %(patient)s"))},
+           {once(json_list({"id": "p.id", "at": "p.recorded_at", "moment": "p.moment", "score": "p.score"},
+                           "FROM records_painscore p WHERE p.patient_id = %(patient)s AND p.session_id IS NULL"))},
+           {once(json_list({"id": "d.id", "at": "d.created_at", "session": "d.session_id", "assessment": "d.assessment_id",
+                       "author": name_of("du"), "summary": "d.text"},
+                      "FROM records_addendum d JOIN auth_user du ON du.id = d.author_id "
+                      "WHERE d.patient_id = %(patient)s"))}
+      FROM (SELECT s.*, {json_list({"moment": "p.moment", "score": "p.score"},
+                                   "FROM records_painscore p WHERE p.session_id = s.id")} AS pains,
+                   {json_list({"kind": "a.kind", "severity": "a.severity", "notes": "a.notes"},
+                              "FROM records_adverseevent a WHERE a.session_id = s.id")} AS adverse
+              FROM records_treatmentsession s WHERE s.patient_id = %(patient)s) s
+      JOIN auth_user pu ON pu.id = s.practitioner_id
+      LEFT JOIN records_targetedmuscle t ON t.session_id = s.id
+      LEFT JOIN records_muscle m ON m.id = t.muscle_id
+     ORDER BY s.started_at, t."order"
+"""
+
+# $everything: the patient, sessions with practitioners, every targeted muscle (procedure
+# and twitch observation), pain scores, adverse events, consents.
+EVERYTHING = f"""
+    SELECT s.id, s.started_at, s.status, s.updated_at, s.practitioner_id, {name_of("pu")}, pm.id,
+           t.id, t."order", t.side, t.segment, t.twitch_response, t.twitch_count, t.outcome, t.notes,
+           t.updated_at, m.name, m.snomed_code,
+           {per_session("s.pains", "s.adverse")},
+           {once(json_list({"id": "pt.id", "chart_number": "pt.chart_number", "given": "pt.given_name",
+                       "family": "pt.family_name", "birth": "pt.date_of_birth", "sex": "pt.sex", "phone": "pt.phone",
+                       "email": "pt.email", "archived_at": "pt.archived_at", "updated_at": "pt.updated_at"},
+                      "FROM records_patient pt WHERE pt.id = %(patient)s"))},
+           {once(json_list({"id": "c.id", "given_at": "c.given_at", "form_version": "c.form_version",
+                       "withdrawn_at": "c.withdrawn_at", "updated_at": "c.updated_at"},
+                      "FROM records_consent c WHERE c.patient_id = %(patient)s"))},
+           {once(json_list({"id": "p.id", "moment": "p.moment", "score": "p.score", "region": "p.region",
+                            "recorded_at": "p.recorded_at", "updated_at": "p.updated_at"},
+                           "FROM records_painscore p WHERE p.patient_id = %(patient)s AND p.session_id IS NULL"))}
+      FROM (SELECT s.*,
+                   {json_list({"id": "p.id", "session": "p.session_id", "moment": "p.moment", "score": "p.score",
+                               "region": "p.region", "recorded_at": "p.recorded_at", "updated_at": "p.updated_at"},
+                              "FROM records_painscore p WHERE p.session_id = s.id")} AS pains,
+                   {json_list({"id": "a.id", "kind": "a.kind", "severity": "a.severity", "notes": "a.notes",
+                               "created_at": "a.created_at", "updated_at": "a.updated_at"},
+                              "FROM records_adverseevent a WHERE a.session_id = s.id")} AS adverse
+              FROM records_treatmentsession s WHERE s.patient_id = %(patient)s) s
+      JOIN auth_user pu ON pu.id = s.practitioner_id
+      LEFT JOIN records_membership pm ON pm.user_id = pu.id
+      LEFT JOIN records_targetedmuscle t ON t.session_id = s.id
+      LEFT JOIN records_muscle m ON m.id = t.muscle_id
+     ORDER BY s.started_at, t."order"
 """
 
 
@@ -127,59 +264,44 @@ def main() -> None:
     session_id = deep_session.pk.hex if connection.vendor == "sqlite" else deep_session.pk
     clinic_id = list_clinic.pk.hex if connection.vendor == "sqlite" else list_clinic.pk
     patient_id = deep_patient.pk.hex if connection.vendor == "sqlite" else deep_patient.pk
-    joins = """
-        JOIN auth_user u ON u.id = s.practitioner_id
-        LEFT JOIN records_targetedmuscle t ON t.session_id = s.id
-        LEFT JOIN records_muscle m ON m.id = t.muscle_id
-    """
     cases = [
         (
             "sessions list (50)",
             get(list_client, "/api/v1/sessions/?page_size=50"),
             floor_query(
-                f"SELECT {SESSION_COLUMNS} FROM (SELECT * FROM records_treatmentsession WHERE clinic_id = %s "
-                f"ORDER BY started_at DESC, id DESC LIMIT 50) s {joins} ORDER BY s.started_at DESC, s.id DESC, t.\"order\"",
-                [clinic_id], nest_sessions,
+                session_floor("s.clinic_id = %s", "ORDER BY s.started_at DESC, s.id DESC LIMIT 50",
+                              's.started_at DESC, s.id DESC, t."order"'),
+                [clinic_id], lambda rows: nest(rows, *SESSION_SHAPE),
             ),
         ),
         (
             "session detail",
             get(deep_client, f"/api/v1/sessions/{deep_session.pk}/"),
             floor_query(
-                f"SELECT {SESSION_COLUMNS} FROM records_treatmentsession s {joins} WHERE s.id = %s ORDER BY t.\"order\"",
-                [session_id], nest_sessions,
+                session_floor("s.id = %s", "", 't."order"'), [session_id], lambda rows: nest(rows, *SESSION_SHAPE)
             ),
         ),
         (
             "release order (40 sessions)",
             get(deep_client, f"/api/v1/patients/{deep_patient.pk}/release-order/"),
-            floor_query(
-                f"SELECT {SESSION_COLUMNS} FROM records_treatmentsession s {joins} WHERE s.patient_id = %s "
-                "ORDER BY s.started_at, s.number, t.\"order\"",
-                [patient_id], nest_sessions,
-            ),
+            floor_query(RELEASE_ORDER, {"patient": patient_id}, lambda rows: nest(rows, 4, 8, 1)),
         ),
         (
             "patient timeline",
             get(deep_client, f"/api/v1/patients/{deep_patient.pk}/timeline/"),
-            floor_query(
-                f"SELECT {SESSION_COLUMNS} FROM records_treatmentsession s {joins} WHERE s.patient_id = %s "
-                "ORDER BY s.started_at, t.\"order\"",
-                [patient_id], nest_sessions,
-            ),
+            floor_query(TIMELINE, {"patient": patient_id}, lambda rows: nest(rows, 5, 3, 4)),
         ),
         (
             "FHIR $everything",
             get(deep_client, f"/fhir/R4/Patient/{deep_patient.pk}/$everything"),
-            floor_query(
-                f"SELECT {SESSION_COLUMNS} FROM records_treatmentsession s {joins} WHERE s.patient_id = %s "
-                "ORDER BY s.started_at, t.\"order\"",
-                [patient_id], nest_sessions,
-            ),
+            floor_query(EVERYTHING, {"patient": patient_id}, lambda rows: nest(rows, 7, 11, 3)),
         ),
     ]
     results = []
     for name, call, floor in cases:
+        # Counted at steady state: the first request of a token also stamps its last use
+        # (once a minute per token, api.authentication), which is not per-request work.
+        call()
         with CaptureQueriesContext(connection) as ctx:
             call()
         # Counted now: the next request's request_started signal empties the query log.
