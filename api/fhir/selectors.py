@@ -5,11 +5,13 @@ resource never walks a relation with a query of its own: the query count of a re
 does not grow with the length of a patient's history.
 """
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import QuerySet
 
 from api.fhir.mapping import USER_PREFIX
 from records.models import (
@@ -22,6 +24,7 @@ from records.models import (
     TargetedMuscle,
     TreatmentSession,
 )
+from records.sql import db_id, fetch, to_instant, to_uuid
 
 __all__ = [
     "PatientRecord",
@@ -49,14 +52,35 @@ def parse_uuid(value) -> uuid.UUID | None:
         return None
 
 
+# Every FHIR request that returns patient data starts here, so it is fixed SQL (see the
+# note on instants below) rather than a query the ORM compiles on each request.
+PATIENT_FIELDS = (
+    "id", "clinic_id", "created_at", "updated_at", "chart_number", "given_name", "family_name",
+    "date_of_birth", "sex", "phone", "email", "archived_at", "version",
+)
+PATIENT_SQL = """
+    SELECT CAST(created_at AS TEXT), CAST(updated_at AS TEXT), chart_number, given_name, family_name,
+           CAST(date_of_birth AS TEXT), sex, phone, email, CAST(archived_at AS TEXT), version
+    FROM records_patient
+    WHERE clinic_id = %s AND id = %s
+"""
+
+
 def patient_for_clinic(clinic: Clinic, patient_id) -> Patient | None:
     """The clinic's patient with this id (archived ones too: their record still exists)."""
     pk = parse_uuid(patient_id)
     if pk is None:
         return None
-    patient = Patient.objects.filter(clinic=clinic, pk=pk).first()
-    if patient is not None:
-        patient.clinic = clinic  # same row; spares the audit trail a query
+    rows = fetch(PATIENT_SQL, [db_id(clinic.pk), db_id(pk)])
+    if not rows:
+        return None
+    created, updated, chart_number, given, family, born, sex, phone, email, archived, version = rows[0]
+    values = (
+        pk, clinic.pk, to_instant(created), to_instant(updated), chart_number, given, family,
+        dt.date.fromisoformat(born), sex, phone, email, to_instant(archived), version,
+    )
+    patient = Patient.from_db(DEFAULT_DB_ALIAS, PATIENT_FIELDS, values)
+    patient.clinic = clinic  # same row; spares the audit trail a query
     return patient
 
 
@@ -119,44 +143,227 @@ def practitioner_user(clinic: Clinic, practitioner_id: str):
     return user
 
 
+# --- $everything: fixed SQL and lightweight rows ----------------------------------
+# A long history is hundreds of rows; model instances and compiled ORM queries would cost
+# more than the whole Bundle, so ``patient_record`` runs fixed SQL (records.sql) and
+# builds these rows, which carry the attribute names api.fhir.mapping reads of the models.
+# Ids are the canonical UUID text the resources print.
+
+
+@dataclass(slots=True)
+class MembershipRow:
+    pk: str
+
+
+@dataclass(slots=True)
+class PractitionerRow:
+    pk: int
+    username: str
+    first_name: str
+    last_name: str
+    is_active: bool
+    membership: MembershipRow | None
+
+
+@dataclass(slots=True)
+class MuscleRow:
+    name: str
+    snomed_code: str
+
+
+@dataclass(slots=True)
+class TargetedMuscleRow:
+    pk: str
+    updated_at: dt.datetime
+    order: int
+    side: str
+    segment: str
+    twitch_response: str
+    twitch_count: int | None
+    outcome: str
+    notes: str
+    muscle: MuscleRow
+
+
+@dataclass(slots=True)
+class AdverseEventRow:
+    pk: str
+    updated_at: dt.datetime
+    created_at: dt.datetime
+    kind: str
+    severity: str
+    notes: str
+
+
+@dataclass(slots=True)
+class SessionRow:
+    pk: str
+    updated_at: dt.datetime
+    number: int
+    status: str
+    started_at: dt.datetime
+    patient_id: str
+    practitioner: PractitionerRow
+    targeted_muscles: list[TargetedMuscleRow] = field(default_factory=list)
+    adverse_events: list[AdverseEventRow] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PainScoreRow:
+    pk: str
+    updated_at: dt.datetime
+    patient_id: str
+    session_id: str | None
+    moment: str
+    score: int
+    region: str
+    recorded_at: dt.datetime
+
+
+@dataclass(slots=True)
+class ConsentRow:
+    pk: str
+    updated_at: dt.datetime
+    patient_id: str
+    given_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+    form_version: str
+
+
 @dataclass
 class PatientRecord:
     """Everything the facade shows of one patient, loaded in a fixed number of queries."""
 
     patient: Patient
-    sessions: list[TreatmentSession] = field(default_factory=list)
-    pain_scores: list[PainScore] = field(default_factory=list)
-    consents: list[Consent] = field(default_factory=list)
+    sessions: list[SessionRow] = field(default_factory=list)
+    practitioners: list[PractitionerRow] = field(default_factory=list)
+    pain_scores: list[PainScoreRow] = field(default_factory=list)
+    consents: list[ConsentRow] = field(default_factory=list)
 
     @property
-    def sessions_by_id(self) -> dict:
+    def sessions_by_id(self) -> dict[str, SessionRow]:
         return {session.pk: session for session in self.sessions}
 
-    @property
-    def practitioners(self) -> list:
-        seen: dict = {}
-        for session in self.sessions:
-            seen.setdefault(session.practitioner_id, session.practitioner)
-        return list(seen.values())
+
+# Instants come as text (CAST … AS TEXT, read back by records.sql.to_instant): psycopg's
+# timestamptz loader costs a few microseconds a value in Python, and a long history has
+# hundreds of them. PostgreSQL writes them in UTC (Django sets the connection's time zone)
+# in ISO style (the only DateStyle psycopg reads anyway); SQLite stores them as UTC text.
+# Every query also filters on the clinic: isolation as a plain filter, and it lets
+# PostgreSQL reach the few adverse events of the clinic by index.
+
+# Sessions in the order of the record, each with its practitioner (membership for the
+# Practitioner id) and, one row each, its adverse events: a session has few or none.
+SESSIONS_SQL = """
+    SELECT s.id, CAST(s.updated_at AS TEXT), s.number, s.status, CAST(s.started_at AS TEXT),
+           u.id, u.username, u.first_name, u.last_name, u.is_active, m.id,
+           a.id, CAST(a.updated_at AS TEXT), CAST(a.created_at AS TEXT), a.kind, a.severity, a.notes
+    FROM records_treatmentsession s
+    JOIN auth_user u ON u.id = s.practitioner_id
+    LEFT JOIN records_membership m ON m.user_id = u.id
+    LEFT JOIN records_adverseevent a ON a.session_id = s.id AND a.clinic_id = %s
+    WHERE s.clinic_id = %s AND s.patient_id = %s
+    ORDER BY s.started_at, s.number, a.created_at
+"""
+
+TARGETED_SQL = """
+    SELECT t.session_id, t.id, CAST(t.updated_at AS TEXT), t."order", t.side, t.segment, t.twitch_response,
+           t.twitch_count, t.outcome, t.notes, mu.name, mu.snomed_code
+    FROM records_targetedmuscle t
+    JOIN records_treatmentsession s ON s.id = t.session_id
+    JOIN records_muscle mu ON mu.id = t.muscle_id
+    WHERE s.clinic_id = %s AND s.patient_id = %s
+    ORDER BY t."order"
+"""
+
+PAIN_SCORES_SQL = """
+    SELECT id, CAST(updated_at AS TEXT), session_id, moment, score, region, CAST(recorded_at AS TEXT)
+    FROM records_painscore
+    WHERE clinic_id = %s AND patient_id = %s
+    ORDER BY recorded_at, moment
+"""
+
+CONSENTS_SQL = """
+    SELECT id, CAST(updated_at AS TEXT), CAST(given_at AS TEXT), CAST(withdrawn_at AS TEXT), form_version
+    FROM records_consent
+    WHERE clinic_id = %s AND patient_id = %s
+    ORDER BY given_at
+"""
+
+
+def _text_id(value) -> str | None:
+    return None if value is None else str(to_uuid(value))
+
+
+def _sessions(scope: list, patient_pk: str) -> tuple[list[SessionRow], list[PractitionerRow]]:
+    """The sessions with their adverse events, and their practitioners in order of first session."""
+    sessions: dict[str, SessionRow] = {}
+    practitioners: dict[int, PractitionerRow] = {}
+    for row in fetch(SESSIONS_SQL, [scope[0], *scope]):  # the adverse events' clinic, then the scope
+        session_pk = _text_id(row[0])
+        session = sessions.get(session_pk)
+        if session is None:
+            practitioner = practitioners.get(row[5])
+            if practitioner is None:
+                membership = None if row[10] is None else MembershipRow(_text_id(row[10]))
+                practitioner = practitioners[row[5]] = PractitionerRow(
+                    row[5], row[6], row[7], row[8], bool(row[9]), membership
+                )
+            session = sessions[session_pk] = SessionRow(
+                session_pk, to_instant(row[1]), row[2], row[3], to_instant(row[4]), patient_pk, practitioner
+            )
+        if row[11] is not None:
+            session.adverse_events.append(
+                AdverseEventRow(_text_id(row[11]), to_instant(row[12]), to_instant(row[13]), row[14], row[15], row[16])
+            )
+    return list(sessions.values()), list(practitioners.values())
+
+
+def _add_targeted_muscles(scope: list, sessions: dict[str, SessionRow]) -> None:
+    muscles: dict[tuple, MuscleRow] = {}
+    for row in fetch(TARGETED_SQL, scope):
+        muscle = muscles.get(row[10:12])
+        if muscle is None:
+            muscle = muscles[row[10:12]] = MuscleRow(row[10], row[11])
+        sessions[_text_id(row[0])].targeted_muscles.append(
+            TargetedMuscleRow(
+                _text_id(row[1]), to_instant(row[2]), row[3], row[4], row[5], row[6], row[7], row[8], row[9], muscle
+            )
+        )
+
+
+def _pain_scores(scope: list, patient_pk: str) -> list[PainScoreRow]:
+    return [
+        PainScoreRow(
+            _text_id(pk), to_instant(updated_at), patient_pk, _text_id(session_id), moment, score, region,
+            to_instant(recorded_at),
+        )
+        for pk, updated_at, session_id, moment, score, region, recorded_at in fetch(PAIN_SCORES_SQL, scope)
+    ]
+
+
+def _consents(scope: list, patient_pk: str) -> list[ConsentRow]:
+    return [
+        ConsentRow(_text_id(pk), to_instant(updated_at), patient_pk, to_instant(given), to_instant(withdrawn), form)
+        for pk, updated_at, given, withdrawn, form in fetch(CONSENTS_SQL, scope)
+    ]
 
 
 def patient_record(patient: Patient) -> PatientRecord:
-    """The patient's whole record for ``$everything``: five queries whatever its length.
+    """The patient's whole record for ``$everything``: four queries whatever its length.
 
-    Sessions (with practitioner and membership), their targeted muscles (with muscle),
-    their adverse events, all the patient's pain scores, and the consents.
+    Sessions (with practitioner, membership and adverse events), their targeted muscles
+    (with muscle), all the patient's pain scores, and the consents. ``patient`` comes
+    from :func:`patient_for_clinic`, so the clinic is already checked.
     """
-    sessions = list(
-        TreatmentSession.objects.filter(patient=patient)
-        .select_related(PRACTITIONER)
-        .prefetch_related(
-            Prefetch("targeted_muscles", queryset=TargetedMuscle.objects.select_related("muscle").order_by("order")),
-            Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("created_at")),
-        )
-        .order_by("started_at", "number")
+    # The parameters of every query: clinic, then patient.
+    scope, patient_pk = [db_id(patient.clinic_id), db_id(patient.pk)], str(patient.pk)
+    sessions, practitioners = _sessions(scope, patient_pk)
+    _add_targeted_muscles(scope, {session.pk: session for session in sessions})
+    return PatientRecord(
+        patient=patient,
+        sessions=sessions,
+        practitioners=practitioners,
+        pain_scores=_pain_scores(scope, patient_pk),
+        consents=_consents(scope, patient_pk),
     )
-    for session in sessions:
-        session.patient = patient
-    pain_scores = list(PainScore.objects.filter(patient=patient).order_by("recorded_at", "moment"))
-    consents = list(Consent.objects.filter(patient=patient).order_by("given_at"))
-    return PatientRecord(patient=patient, sessions=sessions, pain_scores=pain_scores, consents=consents)

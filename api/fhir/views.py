@@ -36,6 +36,8 @@ __all__ = ["EverythingView", "MetadataView", "ReadView", "SearchPostView", "Sear
 # Parameters every interaction tolerates (and ignores beyond content negotiation).
 GENERAL_PARAMS = frozenset({"_format", "_pretty"})
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+# An entry's search element, one per mode, shared by the entries (a Bundle is read-only once built).
+SEARCH_MODES = {mode: {"mode": mode} for mode in ("match", "include")}
 
 
 class FHIRReadPermission(BasePermission):
@@ -108,13 +110,14 @@ class FHIRView(APIView):
         if total is not None:
             document["total"] = total
         document["link"] = links
+        modes = modes or ["match"] * len(resources)
         document["entry"] = [
             {
                 "fullUrl": f"{base}{resource['resourceType']}/{resource['id']}",
                 "resource": resource,
-                "search": {"mode": modes[index] if modes else "match"},
+                "search": SEARCH_MODES[mode],
             }
-            for index, resource in enumerate(resources)
+            for resource, mode in zip(resources, modes, strict=True)
         ]
         return document
 
@@ -400,12 +403,7 @@ class EverythingView(FHIRView):
         resources += [mapping.practitioner_resource(user) for user in record.practitioners]
         resources += [mapping.consent_resource(consent) for consent in record.consents]
         for session in record.sessions:
-            resources.append(mapping.encounter_resource(session))
-            for targeted in session.targeted_muscles.all():
-                resources.append(mapping.procedure_resource(targeted, session))
-                resources.append(mapping.twitch_observation_resource(targeted, session))
-            for event in session.adverse_events.all():
-                resources.append(mapping.adverse_event_resource(event, session))
+            resources += mapping.session_resources(session, session.targeted_muscles, session.adverse_events)
         sessions = record.sessions_by_id
         resources += [
             mapping.pain_observation_resource(pain, sessions.get(pain.session_id)) for pain in record.pain_scores

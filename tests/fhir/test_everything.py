@@ -66,9 +66,9 @@ def fresh_client(user) -> APIClient:
     return client
 
 
-# auth: membership, clinic; patient; sessions (+practitioner), targeted muscles, adverse
-# events; pain scores; consents; the audit event.
-EVERYTHING_QUERIES = 9
+# auth: membership, clinic; patient; sessions (+practitioner, adverse events), targeted
+# muscles; pain scores; consents; the audit event.
+EVERYTHING_QUERIES = 8
 
 
 @pytest.mark.parametrize("sessions", [1, 6])

@@ -24,7 +24,7 @@ def record(history, patient):
 
 def test_every_emitted_resource_type_validates(record, patient, clinic, physio):
     session = record.sessions[0]
-    targeted = session.targeted_muscles.all()[0]
+    targeted = session.targeted_muscles[0]
     resources = [
         mapping.patient_resource(patient, clinic_slug=clinic.slug),
         mapping.practitioner_resource(physio),
@@ -33,7 +33,7 @@ def test_every_emitted_resource_type_validates(record, patient, clinic, physio):
         mapping.twitch_observation_resource(targeted, session),
         mapping.pain_observation_resource(record.pain_scores[0], session),
         mapping.consent_resource(record.consents[0]),
-        mapping.adverse_event_resource(session.adverse_events.all()[0], session),
+        mapping.adverse_event_resource(session.adverse_events[0], session),
     ]
     for resource in resources:
         validated(resource)
@@ -67,7 +67,7 @@ def test_encounter_status_class_period_participant(record, physio):
 
 def test_procedure_body_site_laterality_order_outcome(record):
     session = record.sessions[0]
-    multifidus, gluteus, piriformis = session.targeted_muscles.all()
+    multifidus, gluteus, piriformis = session.targeted_muscles
     procedure = validated(mapping.procedure_resource(multifidus, session))
     assert procedure["status"] == "completed"
     assert procedure["encounter"]["reference"] == f"Encounter/{session.pk}"
@@ -104,7 +104,7 @@ def test_muscle_without_snomed_code_has_text_only(physio, patient, yesterday):
 
 def test_twitch_observation_is_part_of_its_procedure(record):
     session = record.sessions[0]
-    targeted = session.targeted_muscles.all()[0]
+    targeted = session.targeted_muscles[0]
     observation = validated(mapping.twitch_observation_resource(targeted, session))
     assert observation["id"] == f"twitch-{targeted.pk}"
     assert observation["partOf"] == [{"reference": f"Procedure/{targeted.pk}"}]
@@ -117,7 +117,7 @@ def test_twitch_observation_is_part_of_its_procedure(record):
     assert observation["component"][0]["valueInteger"] == 3
     assert observation["status"] == "final"
     draft = record.sessions[1]
-    assert mapping.twitch_observation_resource(draft.targeted_muscles.all()[0], draft)["status"] == "preliminary"
+    assert mapping.twitch_observation_resource(draft.targeted_muscles[0], draft)["status"] == "preliminary"
 
 
 def test_pain_observation_is_loinc_72514_3_with_value_integer(record):
@@ -156,7 +156,7 @@ def test_consent_scope_category_and_status(patient, physio, now):
 
 def test_adverse_event_mapping(record):
     session = record.sessions[0]
-    event = session.adverse_events.all()[0]
+    event = session.adverse_events[0]
     resource = validated(mapping.adverse_event_resource(event, session))
     assert resource["actuality"] == "actual"
     assert resource["event"]["coding"][0] == {"system": s.ADVERSE_EVENT_KIND, "code": "bruising", "display": "Bruising"}
