@@ -2,7 +2,7 @@
 
 ``SessionSerializer`` documents the shape (OpenAPI) and a test holds these documents
 equal to its output; at run time the list, the detail and the re-read after every write
-come from here instead: five fixed queries for any number of sessions, no model instances
+come from here instead: two fixed queries, sent together, for any number of sessions, no model instances
 and no per-field serializer calls (see records/sql.py for why).
 """
 
@@ -10,7 +10,7 @@ from collections import namedtuple
 
 from records.models import Precaution
 from records.selectors import warnings_for_targets
-from records.sql import db_id, fetch, iso, placeholders, to_number, to_uuid
+from records.sql import db_id, fetch_together, iso, placeholders, to_instant, to_number, to_uuid
 
 __all__ = ["session_documents"]
 
@@ -29,34 +29,46 @@ _SESSIONS = """
       LEFT JOIN records_precaution pc ON pc.patient_id = s.patient_id
      WHERE s.clinic_id = %s AND s.id IN ({ids})
 """
-_TARGETED = """
-    SELECT t.session_id, t.id, t."order", t.muscle_id, m.name, m.lung_field, t.side, t.segment,
-           t.needle_length_mm, t.needle_diameter_mm, t.twitch_response, t.twitch_count, t.outcome, t.notes
+# Everything a session lists, in one round trip: targeted muscles ('t'), pain scores ('p'),
+# adverse events ('a') and addenda ('d'), each kind in its own columns of one row shape.
+#   c1 int      order        | score    |          | author id
+#   c2 text     muscle name  | moment   | kind     | author first name
+#   c3 text     side         | region   | severity | author last name
+#   c4 text     segment      |          | notes    | author username
+#   c5 text     twitch       |          |          | text
+#   c6 text     outcome
+#   c7 text     notes
+#   c8 int      needle length
+#   c9 decimal  needle diameter
+#   c10 int     twitch count
+#   c11 bool    lung field
+#   c12 uuid    muscle id    |          |          | assessment id
+#   c13 instant              | recorded | created  | created
+_CHILDREN = """
+    SELECT 't', t.session_id, t.id, t."order", m.name, t.side, t.segment, t.twitch_response, t.outcome, t.notes,
+           t.needle_length_mm, t.needle_diameter_mm, t.twitch_count, m.lung_field, t.muscle_id, NULL
       FROM records_targetedmuscle t
       JOIN records_muscle m ON m.id = t.muscle_id
      WHERE t.clinic_id = %s AND t.session_id IN ({ids})
-     ORDER BY t.session_id, t."order"
-"""
-_PAIN = """
-    SELECT p.session_id, p.id, p.moment, p.score, p.region, p.recorded_at
+    UNION ALL
+    SELECT 'p', p.session_id, p.id, p.score, p.moment, p.region, NULL, NULL, NULL, NULL,
+           NULL, NULL, NULL, NULL, NULL, p.recorded_at
       FROM records_painscore p
      WHERE p.clinic_id = %s AND p.session_id IN ({ids})
-     ORDER BY p.recorded_at, p.moment
-"""
-_ADVERSE = """
-    SELECT a.session_id, a.id, a.kind, a.severity, a.notes
+    UNION ALL
+    SELECT 'a', a.session_id, a.id, NULL, a.kind, a.severity, a.notes, NULL, NULL, NULL,
+           NULL, NULL, NULL, NULL, NULL, a.created_at
       FROM records_adverseevent a
      WHERE a.clinic_id = %s AND a.session_id IN ({ids})
-     ORDER BY a.session_id, a.created_at
-"""
-_ADDENDA = """
-    SELECT d.session_id, d.id, d.assessment_id, d.author_id, u.first_name, u.last_name, u.username, d.text,
-           d.created_at
+    UNION ALL
+    SELECT 'd', d.session_id, d.id, d.author_id, u.first_name, u.last_name, u.username, d.text, NULL, NULL,
+           NULL, NULL, NULL, NULL, d.assessment_id, d.created_at
       FROM records_addendum d
       JOIN auth_user u ON u.id = d.author_id
      WHERE d.clinic_id = %s AND d.session_id IN ({ids})
-     ORDER BY d.created_at
 """
+
+
 def _name(first: str, last: str, username: str) -> str:
     """``display_name``: the full name as Django forms it, else the username."""
     return f"{first} {last}".strip() or username
@@ -72,9 +84,12 @@ def session_documents(clinic, session_ids) -> list[dict]:
     ids = placeholders(len(id_params))
     params = [clinic_param, *id_params]
 
+    session_rows, children = fetch_together(
+        (_SESSIONS.format(ids=ids), params), (_CHILDREN.format(ids=ids), params * 4)
+    )
     documents: dict = {}
     precautions: dict = {}
-    for r in fetch(_SESSIONS.format(ids=ids), params):
+    for r in session_rows:
         session_id = to_uuid(r[0])
         if r[22] is not None:
             precautions.setdefault(session_id, []).append(Precaution(code=r[22], note=r[23]))
@@ -109,45 +124,48 @@ def session_documents(clinic, session_ids) -> list[dict]:
         return []
 
     targets: dict = {pk: [] for pk in documents}
-    for r in fetch(_TARGETED.format(ids=ids), params):
-        session_id, muscle_id = to_uuid(r[0]), to_uuid(r[3])
-        documents[session_id]["targeted_muscles"].append(
-            {
-                "id": str(to_uuid(r[1])),
-                "order": r[2],
-                "muscle": muscle_id,
-                "muscle_name": r[4],
-                "side": r[6],
-                "segment": r[7],
-                "needle_length_mm": r[8],
-                "needle_diameter_mm": to_number(r[9], 2),
-                "twitch_response": r[10],
-                "twitch_count": r[11],
-                "outcome": r[12],
-                "notes": r[13],
-            }
-        )
-        targets[session_id].append((_MuscleRef(muscle_id, r[4], bool(r[5])), r[6]))
-    for r in fetch(_PAIN.format(ids=ids), params):
-        documents[to_uuid(r[0])]["pain_scores"].append(
-            {"id": str(to_uuid(r[1])), "moment": r[2], "score": r[3], "region": r[4], "recorded_at": iso(r[5])}
-        )
-    for r in fetch(_ADVERSE.format(ids=ids), params):
-        documents[to_uuid(r[0])]["adverse_events"].append(
-            {"id": str(to_uuid(r[1])), "kind": r[2], "severity": r[3], "notes": r[4]}
-        )
-    for r in fetch(_ADDENDA.format(ids=ids), params):
-        documents[to_uuid(r[0])]["addenda"].append(
-            {
-                "id": str(to_uuid(r[1])),
-                "session": to_uuid(r[0]),
-                "assessment": to_uuid(r[2]),
-                "author": r[3],
-                "author_name": _name(r[4], r[5], r[6]),
-                "text": r[7],
-                "created_at": iso(r[8]),
-            }
-        )
+    # Each kind in the order the serializer's querysets give (model orderings).
+    children.sort(key=lambda r: (r[0], r[3] if r[0] == "t" else 0, to_instant(r[15]) if r[0] != "t" else 0,
+                                 r[4] if r[0] == "p" else ""))
+    for r in children:
+        kind, document = r[0], documents[to_uuid(r[1])]
+        if kind == "t":
+            muscle_id = to_uuid(r[14])
+            document["targeted_muscles"].append(
+                {
+                    "id": str(to_uuid(r[2])),
+                    "order": r[3],
+                    "muscle": muscle_id,
+                    "muscle_name": r[4],
+                    "side": r[5],
+                    "segment": r[6],
+                    "needle_length_mm": r[10],
+                    "needle_diameter_mm": to_number(r[11], 2),
+                    "twitch_response": r[7],
+                    "twitch_count": r[12],
+                    "outcome": r[8],
+                    "notes": r[9],
+                }
+            )
+            targets[to_uuid(r[1])].append((_MuscleRef(muscle_id, r[4], bool(r[13])), r[5]))
+        elif kind == "p":
+            document["pain_scores"].append(
+                {"id": str(to_uuid(r[2])), "moment": r[4], "score": r[3], "region": r[5], "recorded_at": iso(r[15])}
+            )
+        elif kind == "a":
+            document["adverse_events"].append({"id": str(to_uuid(r[2])), "kind": r[4], "severity": r[5], "notes": r[6]})
+        else:
+            document["addenda"].append(
+                {
+                    "id": str(to_uuid(r[2])),
+                    "session": to_uuid(r[1]),
+                    "assessment": to_uuid(r[14]),
+                    "author": r[3],
+                    "author_name": _name(r[4], r[5], r[6]),
+                    "text": r[7],
+                    "created_at": iso(r[15]),
+                }
+            )
     for pk, document in documents.items():
         document["warnings"] = warnings_for_targets(targets[pk], precautions.get(pk, ()))
     return [documents[pk] for pk in map(to_uuid, session_ids) if pk in documents]

@@ -25,6 +25,7 @@ from django.utils import timezone
 __all__ = [
     "db_id",
     "fetch",
+    "fetch_together",
     "iso",
     "placeholders",
     "to_number",
@@ -39,6 +40,24 @@ def fetch(sql: str, params=()) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def fetch_together(*queries: tuple[str, list]) -> list[list[tuple]]:
+    """The rows of each ``(sql, params)``, sent in one round trip on PostgreSQL (psycopg's
+    pipeline mode: the server answers them in order without waiting for the client);
+    elsewhere one after the other. For reads that do not depend on each other."""
+    if connection.vendor != "postgresql":
+        return [fetch(sql, params) for sql, params in queries]
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in queries]
+    try:
+        with connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, queries, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def placeholders(count: int) -> str:
