@@ -2,7 +2,9 @@
 
 Each selector owns its ``select_related``/``prefetch_related`` so that building a
 resource never walks a relation with a query of its own: the query count of a request
-does not grow with the length of a patient's history.
+does not grow with the length of a patient's history. The patient lookup and the whole
+record of ``$everything`` (hundreds of rows for a long history) are fixed SQL instead
+(:mod:`records.sql`), read into lightweight rows.
 """
 
 import datetime as dt
@@ -299,35 +301,47 @@ def _sessions(scope: list, patient_pk: str) -> tuple[list[SessionRow], list[Prac
     """The sessions with their adverse events, and their practitioners in order of first session."""
     sessions: dict[str, SessionRow] = {}
     practitioners: dict[int, PractitionerRow] = {}
-    for row in fetch(SESSIONS_SQL, [scope[0], *scope]):  # the adverse events' clinic, then the scope
-        session_pk = _text_id(row[0])
-        session = sessions.get(session_pk)
+    for (
+        session_id, updated_at, number, status, started_at,
+        user_id, username, first_name, last_name, is_active, membership_id,
+        event_id, event_updated_at, event_created_at, kind, severity, notes,
+    ) in fetch(SESSIONS_SQL, [scope[0], *scope]):  # the adverse events' clinic, then the scope
+        pk = _text_id(session_id)
+        session = sessions.get(pk)
         if session is None:
-            practitioner = practitioners.get(row[5])
+            practitioner = practitioners.get(user_id)
             if practitioner is None:
-                membership = None if row[10] is None else MembershipRow(_text_id(row[10]))
-                practitioner = practitioners[row[5]] = PractitionerRow(
-                    row[5], row[6], row[7], row[8], bool(row[9]), membership
+                membership = None if membership_id is None else MembershipRow(_text_id(membership_id))
+                practitioner = practitioners[user_id] = PractitionerRow(
+                    user_id, username, first_name, last_name, bool(is_active), membership
                 )
-            session = sessions[session_pk] = SessionRow(
-                session_pk, to_instant(row[1]), row[2], row[3], to_instant(row[4]), patient_pk, practitioner
+            session = sessions[pk] = SessionRow(
+                pk, to_instant(updated_at), number, status, to_instant(started_at), patient_pk, practitioner
             )
-        if row[11] is not None:
+        if event_id is not None:
             session.adverse_events.append(
-                AdverseEventRow(_text_id(row[11]), to_instant(row[12]), to_instant(row[13]), row[14], row[15], row[16])
+                AdverseEventRow(
+                    _text_id(event_id), to_instant(event_updated_at), to_instant(event_created_at), kind, severity,
+                    notes,
+                )
             )
     return list(sessions.values()), list(practitioners.values())
 
 
 def _add_targeted_muscles(scope: list, sessions: dict[str, SessionRow]) -> None:
+    """Append each session's targeted muscles, in release order; one MuscleRow per muscle."""
     muscles: dict[tuple, MuscleRow] = {}
-    for row in fetch(TARGETED_SQL, scope):
-        muscle = muscles.get(row[10:12])
+    for (
+        session_id, pk, updated_at, order, side, segment, twitch_response, twitch_count, outcome, notes,
+        muscle_name, snomed_code,
+    ) in fetch(TARGETED_SQL, scope):
+        muscle = muscles.get((muscle_name, snomed_code))
         if muscle is None:
-            muscle = muscles[row[10:12]] = MuscleRow(row[10], row[11])
-        sessions[_text_id(row[0])].targeted_muscles.append(
+            muscle = muscles[muscle_name, snomed_code] = MuscleRow(muscle_name, snomed_code)
+        sessions[_text_id(session_id)].targeted_muscles.append(
             TargetedMuscleRow(
-                _text_id(row[1]), to_instant(row[2]), row[3], row[4], row[5], row[6], row[7], row[8], row[9], muscle
+                _text_id(pk), to_instant(updated_at), order, side, segment, twitch_response, twitch_count, outcome,
+                notes, muscle,
             )
         )
 
