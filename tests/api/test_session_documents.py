@@ -62,7 +62,10 @@ def rich_session(physio, physio2, patient):
             {"moment": "post_session", "score": 3, "recorded_at": started + dt.timedelta(minutes=40)},
             {"moment": "follow_up", "score": 2, "recorded_at": started + dt.timedelta(hours=2)},
         ],
-        adverse_events=[{"kind": "bruising", "severity": "mild"}, {"kind": "post_needling_soreness", "notes": "Next day"}],
+        adverse_events=[
+            {"kind": "bruising", "severity": "mild"},
+            {"kind": "post_needling_soreness", "notes": "Next day"},
+        ],
         needles_used=3,
         needles_removed=3,
         exercises="Cat-camel ×10",
