@@ -5,6 +5,7 @@ issues a query per row: their query counts do not grow with the length of a hist
 """
 
 import datetime as dt
+import uuid
 from collections import OrderedDict
 
 from django.db.models import Prefetch, QuerySet
@@ -13,7 +14,6 @@ from django.utils import timezone
 from records.choices import NEEDLING_PRECAUTIONS, SEGMENTS, PainMoment, Side, TwitchResponse
 from records.models import (
     Addendum,
-    AdverseEvent,
     Assessment,
     AssessmentFinding,
     Consent,
@@ -24,6 +24,7 @@ from records.models import (
     TargetedMuscle,
     TreatmentSession,
 )
+from records.sql import db_id, fetch, to_instant, to_json, to_uuid
 
 __all__ = [
     "TWITCH_GRADE",
@@ -177,23 +178,102 @@ def session_warnings(session: TreatmentSession) -> list[dict]:
 
 # --- release order ------------------------------------------------------------
 
+# The API's release-order and timeline endpoints and the chart read whole histories:
+# fixed SQL (records.sql) instead of ORM queries and model instances, which cost more
+# than the data (40 sessions x 8 muscles). Each query is one of these strings.
+# Instants are read as ISO text from both vendors (``to_instant`` parses it): Django's
+# time-zone loader for PostgreSQL costs several times more per value, and a session's
+# start repeats on every row of its releases.
 
-def _plan_for(patient: Patient, assessment: Assessment | None) -> tuple[Assessment | None, list[PlanItem]]:
+# A patient's sessions, oldest first (at the same time, in the order they are numbered),
+# each on a row per release in needling order (one row of NULLs when it has none).
+_RELEASE_SESSIONS_SQL = """
+SELECT s.id, s.number, CAST(s.started_at AS TEXT), s.status,
+       t."order", t.muscle_id, m.name, m.lung_field, t.side, t.segment, t.twitch_response, t.outcome
+FROM records_treatmentsession s
+LEFT JOIN records_targetedmuscle t ON t.session_id = s.id
+LEFT JOIN records_muscle m ON m.id = t.muscle_id
+WHERE s.patient_id = %s{course}
+ORDER BY s.started_at, s.number, t."order"
+"""
+_ALL_SESSIONS_SQL = _RELEASE_SESSIONS_SQL.format(course="")
+_COURSE_SESSIONS_SQL = _RELEASE_SESSIONS_SQL.format(course=" AND s.assessment_id = %s")
+
+# The steps of one assessment's plan, or of the patient's latest assessment that has one.
+_PLAN_SQL = """
+SELECT p.assessment_id, p."order", p.muscle_id, m.name, p.side, p.rationale
+FROM records_planitem p
+INNER JOIN records_muscle m ON m.id = p.muscle_id
+WHERE p.assessment_id = {assessment}
+ORDER BY p."order"
+"""
+_PLAN_OF_SQL = _PLAN_SQL.format(assessment="%s")
+_LATEST_PLAN_SQL = _PLAN_SQL.format(
+    assessment="""(
+    SELECT a.id FROM records_assessment a
+    INNER JOIN records_planitem planned ON planned.assessment_id = a.id
+    WHERE a.patient_id = %s
+    ORDER BY a.assessed_at DESC
+    LIMIT 1)"""
+)
+
+
+def _plan_for(patient: Patient, assessment: Assessment | None) -> tuple[uuid.UUID | None, list[dict]]:
+    """The assessment whose plan is compared (``assessment`` itself when given) and its steps."""
+    if assessment is not None:
+        rows = fetch(_PLAN_OF_SQL, [db_id(assessment.pk)])
+    else:
+        rows = fetch(_LATEST_PLAN_SQL, [db_id(patient.pk)])
+    plan = [
+        {"order": order, "muscle": to_uuid(muscle), "muscle_name": name, "side": side, "rationale": rationale}
+        for _, order, muscle, name, side, rationale in rows
+    ]
+    if assessment is not None:
+        return assessment.pk, plan
+    return (to_uuid(rows[0][0]) if rows else None), plan
+
+
+def _release_sessions(patient: Patient, assessment: Assessment | None) -> tuple[list[dict], dict]:
+    """The sessions as release-order rows with their releases, and which muscles lie over
+    the lung field (by muscle id)."""
     if assessment is None:
-        assessment = (
-            Assessment.objects.filter(patient=patient, plan__isnull=False)
-            .order_by("-assessed_at")
-            .first()
+        rows = fetch(_ALL_SESSIONS_SQL, [db_id(patient.pk)])
+    else:
+        rows = fetch(_COURSE_SESSIONS_SQL, [db_id(patient.pk), db_id(assessment.pk)])
+    sessions: dict = {}
+    lung_fields: dict = {}
+    for session_id, number, started_at, status, order, muscle, name, lung_field, side, segment, twitch, outcome in rows:
+        row = sessions.get(session_id)
+        if row is None:
+            row = sessions[session_id] = {
+                "id": to_uuid(session_id),
+                "number": number,
+                "started_at": to_instant(started_at),
+                "status": status,
+                "releases": [],
+            }
+        if order is None:  # a session without targeted muscles
+            continue
+        muscle = to_uuid(muscle)
+        lung_fields[muscle] = bool(lung_field)
+        row["releases"].append(
+            {
+                "order": order,
+                "muscle": muscle,
+                "muscle_name": name,
+                "side": side,
+                "segment": segment,
+                "twitch_response": twitch,
+                "outcome": outcome,
+            }
         )
-    if assessment is None:
-        return None, []
-    plan = list(PlanItem.objects.filter(assessment=assessment).select_related("muscle").order_by("order"))
-    return assessment, plan
+    return list(sessions.values()), lung_fields
 
 
-def _plan_adherence(releases: list[TargetedMuscle], plan_position: dict) -> dict:
+def _plan_adherence(releases: list[dict], plan_position: dict) -> dict:
     """How a session's actual order kept to the plan: which planned steps were done, in order?"""
-    positions = [plan_position[(t.muscle_id, t.side)] for t in releases if (t.muscle_id, t.side) in plan_position]
+    keys = ((r["muscle"], r["side"]) for r in releases)
+    positions = [plan_position[key] for key in keys if key in plan_position]
     in_order = all(a < b for a, b in zip(positions, positions[1:], strict=False))
     return {
         "planned_targeted": len(positions),
@@ -202,90 +282,65 @@ def _plan_adherence(releases: list[TargetedMuscle], plan_position: dict) -> dict
     }
 
 
-def release_order_for_patient(patient: Patient, *, assessment: Assessment | None = None) -> dict:
-    """The order of release across a patient's sessions (DESIGN §5 ``release-order``).
+def _muscle_summaries(sessions: list[dict], plan_position: dict, lung_fields: dict) -> list[dict]:
+    """Per muscle and side, in order of first needling: how often, and how the twitch evolved.
 
-    Four queries whatever the number of sessions: sessions, their targeted muscles with
-    muscles, the plan's assessment, and the plan with muscles.
+    Keys in the order the API writes them (``twitch_fading`` is known only at the end).
     """
-    sessions_qs = TreatmentSession.objects.filter(patient=patient).order_by("started_at", "number")
-    if assessment is not None:
-        sessions_qs = sessions_qs.filter(assessment=assessment)
-    sessions = list(sessions_qs.prefetch_related(_targeted_prefetch()))
-    plan_assessment, plan = _plan_for(patient, assessment)
-    plan_position = {}
-    for item in plan:
-        plan_position.setdefault((item.muscle_id, item.side), item.order)
-
-    session_rows = []
-    muscles: OrderedDict[tuple, dict] = OrderedDict()
-    for session in sessions:
-        releases = list(session.targeted_muscles.all())
-        row = {
-            "id": session.pk,
-            "number": session.number,
-            "started_at": session.started_at,
-            "status": session.status,
-            "releases": [
-                {
-                    "order": t.order,
-                    "muscle": t.muscle_id,
-                    "muscle_name": t.muscle.name,
-                    "side": t.side,
-                    "segment": t.segment,
-                    "twitch_response": t.twitch_response,
-                    "outcome": t.outcome,
-                }
-                for t in releases
-            ],
-        }
-        if plan:
-            row["plan_adherence"] = _plan_adherence(releases, plan_position)
-        session_rows.append(row)
-        for t in releases:
-            key = (t.muscle_id, t.side)
+    muscles: dict[tuple, dict] = {}
+    for row in sessions:
+        number = row["number"]
+        for release in row["releases"]:
+            key = (release["muscle"], release["side"])
             summary = muscles.get(key)
             if summary is None:
                 summary = muscles[key] = {
-                    "muscle": t.muscle_id,
-                    "muscle_name": t.muscle.name,
-                    "side": t.side,
-                    "lung_field": t.muscle.lung_field,
+                    "muscle": release["muscle"],
+                    "muscle_name": release["muscle_name"],
+                    "side": release["side"],
+                    "lung_field": lung_fields[release["muscle"]],
                     "planned_order": plan_position.get(key),
-                    "first_session_number": session.number,
+                    "first_session_number": number,
                     "times_targeted": 0,
                     "twitch_trend": [],
+                    "twitch_fading": False,
                     "outcomes": [],
                     "session_numbers": [],
                 }
             summary["times_targeted"] += 1
-            summary["twitch_trend"].append(t.twitch_response)
-            summary["outcomes"].append(t.outcome)
-            summary["session_numbers"].append(session.number)
-
+            summary["twitch_trend"].append(release["twitch_response"])
+            summary["outcomes"].append(release["outcome"])
+            summary["session_numbers"].append(number)
     for summary in muscles.values():
-        grades = [TWITCH_GRADE[t] for t in summary["twitch_trend"]]
-        summary["twitch_fading"] = len(grades) > 1 and grades[-1] < grades[0]
+        trend = summary["twitch_trend"]
+        summary["twitch_fading"] = len(trend) > 1 and TWITCH_GRADE[trend[-1]] < TWITCH_GRADE[trend[0]]
+    return list(muscles.values())
 
+
+def release_order_for_patient(patient: Patient, *, assessment: Assessment | None = None) -> dict:
+    """The order of release across a patient's sessions (DESIGN §5 ``release-order``).
+
+    Two queries whatever the number of sessions: the sessions with their releases and
+    muscles, and the plan with its muscles. Ids are ``uuid.UUID``, times aware datetimes.
+    """
+    plan_assessment, plan = _plan_for(patient, assessment)
+    plan_position = {}
+    for step in plan:
+        plan_position.setdefault((step["muscle"], step["side"]), step["order"])
+    session_rows, lung_fields = _release_sessions(patient, assessment)
+    if plan:
+        for row in session_rows:
+            row["plan_adherence"] = _plan_adherence(row["releases"], plan_position)
+    muscles = _muscle_summaries(session_rows, plan_position, lung_fields)
     result = {
         "patient": patient.pk,
-        "assessment": plan_assessment.pk if plan_assessment else None,
+        "assessment": plan_assessment,
         "sessions": session_rows,
-        "muscles": list(muscles.values()),
+        "muscles": muscles,
     }
     if plan:
-        done = {key for key in muscles}
-        result["plan"] = [
-            {
-                "order": item.order,
-                "muscle": item.muscle_id,
-                "muscle_name": item.muscle.name,
-                "side": item.side,
-                "rationale": item.rationale,
-                "targeted": (item.muscle_id, item.side) in done,
-            }
-            for item in plan
-        ]
+        done = {(m["muscle"], m["side"]) for m in muscles}
+        result["plan"] = [{**step, "targeted": (step["muscle"], step["side"]) in done} for step in plan]
         with_plan = [row for row in session_rows if row["plan_adherence"]["planned_targeted"]]
         result["plan_adherence"] = {
             "sessions": len(session_rows),
@@ -325,78 +380,166 @@ def muscle_progression(patient: Patient) -> list[dict]:
 
 # --- timeline -----------------------------------------------------------------
 
+# Each query orders its rows by time as the models' default orderings do (the final
+# sort by time is stable, so rows of one kind at the same instant keep this order).
+# Assessments and sessions come with a row per plan step or release: ties between two
+# of them are broken by time of entry, latest first, so that their rows stay together.
+_TIMELINE_ASSESSMENTS_SQL = """
+SELECT a.id, CAST(a.assessed_at AS TEXT), a.status, u.first_name, u.last_name, u.username,
+       a.chief_complaint, a.affected_segments, p."order", m.name, p.side
+FROM records_assessment a
+INNER JOIN auth_user u ON u.id = a.practitioner_id
+LEFT JOIN records_planitem p ON p.assessment_id = a.id
+LEFT JOIN records_muscle m ON m.id = p.muscle_id
+WHERE a.patient_id = %s
+ORDER BY a.assessed_at DESC, a.created_at DESC, a.id, p."order"
+"""
+_TIMELINE_SESSIONS_SQL = """
+SELECT s.id, CAST(s.started_at AS TEXT), s.number, s.status, u.first_name, u.last_name, u.username,
+       t."order", m.name, t.side
+FROM records_treatmentsession s
+INNER JOIN auth_user u ON u.id = s.practitioner_id
+LEFT JOIN records_targetedmuscle t ON t.session_id = s.id
+LEFT JOIN records_muscle m ON m.id = t.muscle_id
+WHERE s.patient_id = %s
+ORDER BY s.started_at DESC, s.created_at DESC, s.id, t."order"
+"""
+# Pain scores with a session (before and after it) and standalone ones alike.
+_TIMELINE_PAIN_SQL = """
+SELECT id, session_id, moment, score, CAST(recorded_at AS TEXT)
+FROM records_painscore
+WHERE patient_id = %s
+ORDER BY recorded_at
+"""
+_TIMELINE_ADVERSE_SQL = """
+SELECT e.session_id, e.kind, e.severity, e.notes
+FROM records_adverseevent e
+INNER JOIN records_treatmentsession s ON s.id = e.session_id
+WHERE s.patient_id = %s
+ORDER BY e.created_at
+"""
+_TIMELINE_ADDENDA_SQL = """
+SELECT d.id, CAST(d.created_at AS TEXT), d.session_id, d.assessment_id, u.first_name, u.last_name, u.username, d.text
+FROM records_addendum d
+INNER JOIN auth_user u ON u.id = d.author_id
+WHERE d.patient_id = %s
+ORDER BY d.created_at
+"""
+_MOMENT_LABELS = dict(PainMoment.choices)
+
+
+def _display_name(first_name: str, last_name: str, username: str) -> str:
+    """``user.get_full_name() or user.username``, from the columns."""
+    return f"{first_name} {last_name}".strip() or username
+
+
+def _timeline_assessments(patient_id) -> list[dict]:
+    entries: dict = {}
+    for assessment_id, at, status, first, last, username, complaint, segments, order, name, side in fetch(
+        _TIMELINE_ASSESSMENTS_SQL, [patient_id]
+    ):
+        entry = entries.get(assessment_id)
+        if entry is None:
+            entry = entries[assessment_id] = {
+                "type": "assessment",
+                "at": to_instant(at),
+                "id": to_uuid(assessment_id),
+                "status": status,
+                "practitioner": _display_name(first, last, username),
+                "summary": complaint,
+                "affected_segments": to_json(segments),
+                "plan": [],
+            }
+        if order is not None:
+            entry["plan"].append(f"{order}. {name} ({side})")
+    return list(entries.values())
+
+
+def _timeline_sessions(patient_id, pains: dict, adverse_events: dict) -> list[dict]:
+    entries: dict = {}
+    targets: dict = {}
+    for session_id, at, number, status, first, last, username, order, name, side in fetch(
+        _TIMELINE_SESSIONS_SQL, [patient_id]
+    ):
+        if session_id not in entries:
+            session_pains = pains.get(session_id, {})
+            targets[session_id] = []
+            entries[session_id] = {
+                "type": "session",
+                "at": to_instant(at),
+                "id": to_uuid(session_id),
+                "number": number,
+                "status": status,
+                "practitioner": _display_name(first, last, username),
+                "summary": "",
+                "pain_before": session_pains.get(PainMoment.PRE_SESSION),
+                "pain_after": session_pains.get(PainMoment.POST_SESSION),
+                "adverse_events": adverse_events.get(session_id, []),
+            }
+        if order is not None:
+            targets[session_id].append(f"{order}. {name} ({side})")
+    for session_id, entry in entries.items():
+        entry["summary"] = ", ".join(targets[session_id])
+    return list(entries.values())
+
+
+def _timeline_pain(patient_id) -> tuple[dict, list[dict]]:
+    """Each session's pain scores by moment (the latest of a moment wins), and the
+    standalone scores as entries."""
+    by_session: dict = {}
+    standalone = []
+    for pain_id, session_id, moment, score, at in fetch(_TIMELINE_PAIN_SQL, [patient_id]):
+        if session_id is not None:
+            by_session.setdefault(session_id, {})[moment] = score
+            continue
+        standalone.append(
+            {
+                "type": "pain_score",
+                "at": to_instant(at),
+                "id": to_uuid(pain_id),
+                "moment": moment,
+                "score": score,
+                "summary": f"NPRS {score}/10 ({_MOMENT_LABELS.get(moment, moment)})",
+            }
+        )
+    return by_session, standalone
+
+
+def _timeline_adverse_events(patient_id) -> dict:
+    by_session: dict = {}
+    for session_id, kind, severity, notes in fetch(_TIMELINE_ADVERSE_SQL, [patient_id]):
+        by_session.setdefault(session_id, []).append({"kind": kind, "severity": severity, "notes": notes})
+    return by_session
+
+
+def _timeline_addenda(patient_id) -> list[dict]:
+    return [
+        {
+            "type": "addendum",
+            "at": to_instant(at),
+            "id": to_uuid(addendum_id),
+            "amends": to_uuid(session_id or assessment_id),
+            "amends_type": "session" if session_id else "assessment",
+            "author": _display_name(first, last, username),
+            "summary": text,
+        }
+        for addendum_id, at, session_id, assessment_id, first, last, username, text in fetch(
+            _TIMELINE_ADDENDA_SQL, [patient_id]
+        )
+    ]
+
 
 def patient_timeline(patient: Patient) -> list[dict]:
     """Assessments, sessions, standalone pain scores and addenda, in time order.
 
-    Constant query count: one query per kind of entry plus the sessions' prefetches.
+    Five queries whatever the length of the history; ids are ``uuid.UUID``, times aware
+    datetimes.
     """
-    entries: list[dict] = []
-    for assessment in (
-        Assessment.objects.filter(patient=patient).select_related("practitioner").prefetch_related("plan__muscle")
-    ):
-        entries.append(
-            {
-                "type": "assessment",
-                "at": assessment.assessed_at,
-                "id": assessment.pk,
-                "status": assessment.status,
-                "practitioner": assessment.practitioner.get_full_name() or assessment.practitioner.username,
-                "summary": assessment.chief_complaint,
-                "affected_segments": assessment.affected_segments,
-                "plan": [f"{p.order}. {p.muscle.name} ({p.side})" for p in assessment.plan.all()],
-            }
-        )
-    sessions = (
-        TreatmentSession.objects.filter(patient=patient)
-        .select_related("practitioner")
-        .prefetch_related(
-            _targeted_prefetch(),
-            Prefetch("pain_scores", queryset=PainScore.objects.order_by("recorded_at")),
-            Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("created_at")),
-        )
-    )
-    for session in sessions:
-        pains = {p.moment: p.score for p in session.pain_scores.all()}
-        entries.append(
-            {
-                "type": "session",
-                "at": session.started_at,
-                "id": session.pk,
-                "number": session.number,
-                "status": session.status,
-                "practitioner": session.practitioner.get_full_name() or session.practitioner.username,
-                "summary": ", ".join(f"{t.order}. {t.muscle.name} ({t.side})" for t in session.targeted_muscles.all()),
-                "pain_before": pains.get(PainMoment.PRE_SESSION),
-                "pain_after": pains.get(PainMoment.POST_SESSION),
-                "adverse_events": [
-                    {"kind": a.kind, "severity": a.severity, "notes": a.notes} for a in session.adverse_events.all()
-                ],
-            }
-        )
-    for pain in PainScore.objects.filter(patient=patient, session__isnull=True):
-        entries.append(
-            {
-                "type": "pain_score",
-                "at": pain.recorded_at,
-                "id": pain.pk,
-                "moment": pain.moment,
-                "score": pain.score,
-                "summary": f"NPRS {pain.score}/10 ({pain.get_moment_display()})",
-            }
-        )
-    for addendum in Addendum.objects.filter(patient=patient).select_related("author"):
-        entries.append(
-            {
-                "type": "addendum",
-                "at": addendum.created_at,
-                "id": addendum.pk,
-                "amends": addendum.session_id or addendum.assessment_id,
-                "amends_type": "session" if addendum.session_id else "assessment",
-                "author": addendum.author.get_full_name() or addendum.author.username,
-                "summary": addendum.text,
-            }
-        )
+    patient_id = db_id(patient.pk)
+    pains, entries = _timeline_pain(patient_id)
+    entries += _timeline_assessments(patient_id)
+    entries += _timeline_sessions(patient_id, pains, _timeline_adverse_events(patient_id))
+    entries += _timeline_addenda(patient_id)
     entries.sort(key=lambda e: (e["at"], e["type"]))
     return entries
 

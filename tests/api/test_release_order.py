@@ -59,12 +59,11 @@ def test_timeline_in_time_order(physio_client, physio, patient):
     assert AuditEvent.objects.filter(action="view", object_type="timeline", patient=patient).count() == 1
 
 
-# Token 1, patient 1, sessions 1, targeted muscles with muscles 1, plan's assessment 1, plan 1,
-# audit row 1.
-RELEASE_ORDER_QUERIES = 7
-# Token 1, patient 1, assessments 1 + plans 1 + their muscles 1, sessions 1 + targeted 1 +
-# pain 1 + adverse 1, standalone pain 1, addenda 1, audit row 1.
-TIMELINE_QUERIES = 12
+# Token 1, patient 1, the plan 1, sessions with their releases 1, audit row 1.
+RELEASE_ORDER_QUERIES = 5
+# Token 1, patient 1, pain scores 1, assessments with plans 1, adverse events 1, sessions with
+# their releases 1, addenda 1, audit row 1.
+TIMELINE_QUERIES = 8
 
 
 @pytest.mark.parametrize("n", [2, 30])

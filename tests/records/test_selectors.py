@@ -107,8 +107,8 @@ def _sessions(physio, patient, count, start):
         )
 
 
-# sessions; their targeted muscles with muscles; the plan's assessment; the plan with muscles.
-RELEASE_ORDER_QUERIES = 4
+# The plan with its muscles; the sessions with their releases and muscles.
+RELEASE_ORDER_QUERIES = 2
 
 
 @pytest.mark.parametrize("count", [2, 30])
