@@ -3,8 +3,9 @@
 from rest_framework import serializers
 
 from records.choices import Outcome, Side, TwitchResponse
+from records.sql import iso
 
-__all__ = ["ReleaseOrderSerializer", "TimelineSerializer"]
+__all__ = ["ReleaseOrderSerializer", "TimelineSerializer", "release_order_data"]
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -74,6 +75,18 @@ class ReleaseOrderSerializer(serializers.Serializer):
     muscles = MuscleSummarySerializer(many=True)
     plan = PlanStepSerializer(many=True, required=False, help_text="Present when a plan exists.")
     plan_adherence = PlanAdherenceSerializer(required=False, help_text="Present when a plan exists.")
+
+
+def release_order_data(result: dict) -> dict:
+    """What ``ReleaseOrderSerializer(result).data`` renders, without its per-field pass over
+    hundreds of nested items (most of a long history's response time).
+
+    ``release_order_for_patient`` already builds every item with the serializer's keys in
+    its order and JSON-ready values (the renderer writes UUIDs itself); only the session
+    times need REST framework's format. The serializer stays the documented schema.
+    """
+    sessions = [{**session, "started_at": iso(session["started_at"])} for session in result["sessions"]]
+    return {**result, "sessions": sessions}
 
 
 class TimelineEntrySerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from api.serializers.patients import (
     PatientSerializer,
     PatientWriteSerializer,
 )
-from api.serializers.views import ReleaseOrderSerializer, TimelineSerializer
+from api.serializers.views import ReleaseOrderSerializer, TimelineSerializer, release_order_data
 from records import selectors, services
 from records.models import Assessment, Patient
 
@@ -146,7 +146,7 @@ class PatientViewSet(
                 raise ValidationError({"assessment": ["No such assessment of this patient."]})
         result = selectors.release_order_for_patient(patient, assessment=assessment)
         self._log_view(patient, "release_order")
-        return Response(ReleaseOrderSerializer(result).data)
+        return Response(release_order_data(result))
 
     @extend_schema(responses=TimelineSerializer, summary="Assessments, sessions, pain scores and addenda in time order")
     @action(detail=True, methods=["get"], filterset_class=None)
