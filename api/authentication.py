@@ -14,6 +14,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from api.models import ApiToken
 from api.tokens import hash_token
 from records.models import Clinic, Membership
+from records.sql import cursor as sql_cursor
 
 __all__ = ["ExpiringTokenAuthentication"]
 
@@ -98,7 +99,7 @@ def _lookup_plan(vendor: str):
 def token_with_user(key_hash: str) -> ApiToken | None:
     """The token with this hash, its user, membership and clinic loaded, in one query."""
     sql, models = _lookup_plan(connection.vendor)
-    with connection.cursor() as cursor:
+    with sql_cursor() as cursor:
         cursor.execute(sql, [key_hash])
         row = cursor.fetchone()
     if row is None:

@@ -90,6 +90,13 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # records.sql runs its fixed statements on server-binding cursors: psycopg prepares each
+    # after a couple of runs on a connection, so later requests skip planning. Set 0 behind a
+    # pooler that cannot keep prepared statements (e.g. PgBouncer in transaction mode
+    # before 1.21); Django's own queries bind on the client and are never prepared.
+    threshold = env.int("DJANGO_DB_PREPARE_THRESHOLD", default=2)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = threshold or None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a writer commits; IMMEDIATE makes write transactions
     # take the lock up front, so two concurrent session creations queue instead of failing.

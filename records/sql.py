@@ -23,6 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 __all__ = [
+    "cursor",
     "db_id",
     "fetch",
     "fetch_together",
@@ -35,11 +36,28 @@ __all__ = [
 ]
 
 
+def cursor():
+    """A cursor for fixed SQL, logged and counted like any Django cursor.
+
+    On PostgreSQL it binds parameters on the server, so psycopg prepares each statement
+    once per connection (``prepare_threshold`` in settings) and later calls skip the
+    planning, which costs more than running these indexed lookups. Django's own cursors
+    keep binding on the client.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = ServerBindingCursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 def fetch(sql: str, params=()) -> list[tuple]:
     """All rows of ``sql`` (``%s`` placeholders) on the default connection."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.fetchall()
 
 
 def fetch_together(*queries: tuple[str, list]) -> list[list[tuple]]:
@@ -48,16 +66,15 @@ def fetch_together(*queries: tuple[str, list]) -> list[list[tuple]]:
     elsewhere one after the other. For reads that do not depend on each other."""
     if connection.vendor != "postgresql":
         return [fetch(sql, params) for sql, params in queries]
-    connection.ensure_connection()
-    cursors = [connection.cursor() for _ in queries]
+    cursors = [cursor() for _ in queries]
     try:
         with connection.connection.pipeline():
-            for cursor, (sql, params) in zip(cursors, queries, strict=True):
-                cursor.execute(sql, params)
-        return [cursor.fetchall() for cursor in cursors]
+            for each, (sql, params) in zip(cursors, queries, strict=True):
+                each.execute(sql, params)
+        return [each.fetchall() for each in cursors]
     finally:
-        for cursor in cursors:
-            cursor.close()
+        for each in cursors:
+            each.close()
 
 
 def placeholders(count: int) -> str:

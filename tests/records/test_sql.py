@@ -49,3 +49,14 @@ def test_fetch_together_raises_the_failing_querys_error_and_the_connection_stays
     with pytest.raises(Exception, match="no_such_table"):
         fetch_together(("SELECT 1", []), ("SELECT * FROM no_such_table", []))
     assert fetch("SELECT 5", []) == [(5,)]
+
+
+@pytest.mark.django_db
+def test_fixed_statements_are_prepared_once_per_connection_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are a PostgreSQL matter")
+    statement = "SELECT %s::int + 40 AS prepared_probe"
+    for value in range(4):
+        assert fetch(statement, [value]) == [(value + 40,)]
+    prepared = fetch("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%prepared_probe%"])
+    assert len(prepared) == 1 and "$1" in prepared[0][0]
