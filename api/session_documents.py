@@ -29,8 +29,8 @@ _SESSIONS = """
       LEFT JOIN records_precaution pc ON pc.patient_id = s.patient_id
      WHERE s.clinic_id = %s AND s.id IN ({ids})
 """
-# Everything a session lists, in one round trip (scoped through the session's clinic, which
-# PostgreSQL resolves faster than each table's own clinic column): targeted muscles ('t'), pain scores ('p'),
+# Everything a session lists, in one round trip, each kind reached from the clinic's sessions
+# by id (primary-key lookups, then each table's session index, on both vendors): targeted muscles ('t'), pain scores ('p'),
 # adverse events ('a') and addenda ('d'), each kind in its own columns of one row shape.
 #   c1 int      order        | score    |          | author id
 #   c2 text     muscle name  | moment   | kind     | author first name
@@ -48,29 +48,29 @@ _SESSIONS = """
 _CHILDREN = """
     SELECT 't', t.session_id, t.id, t."order", m.name, t.side, t.segment, t.twitch_response, t.outcome, t.notes,
            t.needle_length_mm, t.needle_diameter_mm, t.twitch_count, m.lung_field, t.muscle_id, NULL
-      FROM records_targetedmuscle t
+      FROM records_treatmentsession s
+      JOIN records_targetedmuscle t ON t.session_id = s.id
       JOIN records_muscle m ON m.id = t.muscle_id
-      JOIN records_treatmentsession s ON s.id = t.session_id AND s.clinic_id = %s
-     WHERE t.session_id IN ({ids})
+     WHERE s.clinic_id = %s AND s.id IN ({ids})
     UNION ALL
     SELECT 'p', p.session_id, p.id, p.score, p.moment, p.region, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, p.recorded_at
-      FROM records_painscore p
-      JOIN records_treatmentsession s ON s.id = p.session_id AND s.clinic_id = %s
-     WHERE p.session_id IN ({ids})
+      FROM records_treatmentsession s
+      JOIN records_painscore p ON p.session_id = s.id
+     WHERE s.clinic_id = %s AND s.id IN ({ids})
     UNION ALL
     SELECT 'a', a.session_id, a.id, NULL, a.kind, a.severity, a.notes, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, a.created_at
-      FROM records_adverseevent a
-      JOIN records_treatmentsession s ON s.id = a.session_id AND s.clinic_id = %s
-     WHERE a.session_id IN ({ids})
+      FROM records_treatmentsession s
+      JOIN records_adverseevent a ON a.session_id = s.id
+     WHERE s.clinic_id = %s AND s.id IN ({ids})
     UNION ALL
     SELECT 'd', d.session_id, d.id, d.author_id, u.first_name, u.last_name, u.username, d.text, NULL, NULL,
            NULL, NULL, NULL, NULL, d.assessment_id, d.created_at
-      FROM records_addendum d
+      FROM records_treatmentsession s
+      JOIN records_addendum d ON d.session_id = s.id
       JOIN auth_user u ON u.id = d.author_id
-      JOIN records_treatmentsession s ON s.id = d.session_id AND s.clinic_id = %s
-     WHERE d.session_id IN ({ids})
+     WHERE s.clinic_id = %s AND s.id IN ({ids})
 """
 
 
