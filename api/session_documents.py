@@ -9,7 +9,7 @@ and no per-field serializer calls (see records/sql.py for why).
 from collections import namedtuple
 
 from records.models import Precaution
-from records.selectors import warnings_for_targets
+from records.selectors import display_name_of, warnings_for_targets
 from records.sql import db_id, fetch_together, iso, placeholders, to_instant, to_number, to_uuid
 
 __all__ = ["session_documents"]
@@ -29,9 +29,10 @@ _SESSIONS = """
       LEFT JOIN records_precaution pc ON pc.patient_id = s.patient_id
      WHERE s.clinic_id = %s AND s.id IN ({ids})
 """
-# Everything a session lists, in one round trip, each kind reached from the clinic's sessions
-# by id (primary-key lookups, then each table's session index, on both vendors): targeted muscles ('t'), pain scores ('p'),
+# Everything a session lists, in one round trip: targeted muscles ('t'), pain scores ('p'),
 # adverse events ('a') and addenda ('d'), each kind in its own columns of one row shape.
+# Each kind is reached from the clinic's sessions by id (primary-key lookups, then each
+# table's session index, on both vendors).
 #   c1 int      order        | score    |          | author id
 #   c2 text     muscle name  | moment   | kind     | author first name
 #   c3 text     side         | region   | severity | author last name
@@ -74,11 +75,6 @@ _CHILDREN = """
 """
 
 
-def _name(first: str, last: str, username: str) -> str:
-    """``display_name``: the full name as Django forms it, else the username."""
-    return f"{first} {last}".strip() or username
-
-
 def session_documents(clinic, session_ids) -> list[dict]:
     """The representations of the clinic's sessions among ``session_ids``, in that order;
     ids of other clinics' sessions (or of none) are left out."""
@@ -105,7 +101,7 @@ def session_documents(clinic, session_ids) -> list[dict]:
             "patient": to_uuid(r[1]),
             "assessment": to_uuid(r[2]),
             "practitioner": r[3],
-            "practitioner_name": _name(r[4], r[5], r[6]),
+            "practitioner_name": display_name_of(r[4], r[5], r[6]),
             "started_at": iso(r[7]),
             "number": r[8],
             "targeted_muscles": [],
@@ -118,7 +114,7 @@ def session_documents(clinic, session_ids) -> list[dict]:
             "status": r[13],
             "signed_at": iso(r[14]),
             "signed_by": r[15],
-            "signed_by_name": _name(r[16], r[17], r[18]) if r[15] is not None else None,
+            "signed_by_name": display_name_of(r[16], r[17], r[18]) if r[15] is not None else None,
             "version": r[19],
             "addenda": [],
             "warnings": [],
@@ -166,7 +162,7 @@ def session_documents(clinic, session_ids) -> list[dict]:
                     "session": to_uuid(r[1]),
                     "assessment": to_uuid(r[14]),
                     "author": r[3],
-                    "author_name": _name(r[4], r[5], r[6]),
+                    "author_name": display_name_of(r[4], r[5], r[6]),
                     "text": r[7],
                     "created_at": iso(r[15]),
                 }

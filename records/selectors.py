@@ -31,6 +31,7 @@ __all__ = [
     "assessments_for_clinic",
     "current_consent",
     "current_consent_among",
+    "display_name_of",
     "muscle_progression",
     "muscles_for_segments",
     "patients_for_clinic",
@@ -428,8 +429,8 @@ ORDER BY d.created_at
 _MOMENT_LABELS = dict(PainMoment.choices)
 
 
-def _display_name(first_name: str, last_name: str, username: str) -> str:
-    """``user.get_full_name() or user.username``, from the columns."""
+def display_name_of(first_name: str, last_name: str, username: str) -> str:
+    """How staff are named (``user.get_full_name() or user.username``), from a row's columns."""
     return f"{first_name} {last_name}".strip() or username
 
 
@@ -445,7 +446,7 @@ def _timeline_assessments(patient_id) -> list[dict]:
                 "at": to_instant(at),
                 "id": to_uuid(assessment_id),
                 "status": status,
-                "practitioner": _display_name(first, last, username),
+                "practitioner": display_name_of(first, last, username),
                 "summary": complaint,
                 "affected_segments": to_json(segments),
                 "plan": [],
@@ -470,7 +471,7 @@ def _timeline_sessions(patient_id, pains: dict, adverse_events: dict) -> list[di
                 "id": to_uuid(session_id),
                 "number": number,
                 "status": status,
-                "practitioner": _display_name(first, last, username),
+                "practitioner": display_name_of(first, last, username),
                 "summary": "",
                 "pain_before": session_pains.get(PainMoment.PRE_SESSION),
                 "pain_after": session_pains.get(PainMoment.POST_SESSION),
@@ -520,7 +521,7 @@ def _timeline_addenda(patient_id) -> list[dict]:
             "id": to_uuid(addendum_id),
             "amends": to_uuid(session_id or assessment_id),
             "amends_type": "session" if session_id else "assessment",
-            "author": _display_name(first, last, username),
+            "author": display_name_of(first, last, username),
             "summary": text,
         }
         for addendum_id, at, session_id, assessment_id, first, last, username, text in fetch(
