@@ -20,6 +20,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.views.base import ReleaseRenderedData
 from records import policy
 from records.choices import AuditAction
 from records.models import Patient
@@ -67,7 +68,7 @@ def validate_resources(resources) -> None:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
-class FHIRView(APIView):
+class FHIRView(ReleaseRenderedData, APIView):
     # Authentication: the project's defaults (token first, then session), as REST API v1.
     permission_classes = [FHIRReadPermission]
     # Described by its own CapabilityStatement (``metadata``), not by the REST API's OpenAPI.

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from records import policy
 
-__all__ = ["IF_MATCH", "ClinicViewSet", "PreconditionFailed", "etag_for"]
+__all__ = ["IF_MATCH", "ClinicViewSet", "PreconditionFailed", "ReleaseRenderedData", "etag_for"]
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -30,7 +30,27 @@ def etag_for(instance) -> str:
     return f'"{instance.version}"'
 
 
-class ClinicViewSet(viewsets.GenericViewSet):
+def _drop_data(response) -> None:
+    response.data = None
+
+
+class ReleaseRenderedData:
+    """Lets a response's data go as soon as its bytes are rendered.
+
+    REST framework keeps the view and its response in a reference cycle, so a large
+    document (a page of sessions, a FHIR Bundle) would otherwise wait for the cyclic
+    garbage collector, whose occasional full passes then free many at once: under load
+    that was the long tail of latency (sessions list p99 147 → 99 ms, wrk, README).
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if hasattr(response, "add_post_render_callback"):
+            response.add_post_render_callback(_drop_data)
+        return response
+
+
+class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
     """Scopes everything to the requesting user's clinic; another clinic's row is a 404.
 
     Subclasses define ``policy_actions`` (view action → ``records.policy`` action),
