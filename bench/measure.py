@@ -9,6 +9,7 @@ every column the response carries, one row per targeted muscle, with the other l
 subqueries.
 """
 
+import importlib
 import json
 import os
 import sys
@@ -23,9 +24,8 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("API_THROTTLE_USER", "100000000/minute")
 
-import django  # noqa: E402
-
-django.setup()
+# The production entry point: django.setup() and the workers' start-up tuning (gc.freeze).
+importlib.import_module("clinic.wsgi")
 
 import orjson  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
