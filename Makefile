@@ -67,15 +67,16 @@ WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
 # Production server on plain HTTP for a local, trusted network: debug off, WhiteNoise
 # serving the collected static files, gunicorn with workers from the CPU count. Behind
 # a TLS proxy, drop the two DJANGO_SECURE_* overrides. Without DJANGO_SECRET_KEY a key is
-# generated for this run (web sessions then end when the server stops).
+# generated for this run (web sessions then end when the server stops). Static files are
+# collected with debug off, so the hashed names and their manifest exist.
 serve-prod: $(VENV)/.deps
-	DJANGO_DEBUG=true $(BIN)/python manage.py collectstatic --noinput -v0
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput -v0
-	DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false} \
-	DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
-	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
-	$(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
+	export DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false} \
+		DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
+		DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+		DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} && \
+	$(BIN)/python manage.py collectstatic --noinput -v0 && \
+	exec $(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
 		--access-logformat '%(m)s %(U)s %(s)s %(L)ss'
 
 # A load run against a running `make serve-prod` (wrk from Debian's packages), e.g.
