@@ -82,9 +82,11 @@ serve-prod: $(VENV)/.deps
 # A load run against a running `make serve-prod` (wrk from Debian's packages), e.g.
 #   TOKEN=$$(manage.py issue_token load_physio_01) make load-test
 # Token-authenticated GETs of LOAD_PATH for 30 s over 8 connections; prints requests/s
-# and the latency distribution (p50 … p99).
+# and the latency distribution (p50 … p99). LOAD_PATH is taken as written, so FHIR's
+# LOAD_PATH='/fhir/R4/Patient/<id>/$everything' works.
 LOAD_PATH ?= /api/v1/sessions/?page_size=50
 load-test:
 	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 	@test -n "$(TOKEN)" || { echo "Set TOKEN to an API token (manage.py issue_token USERNAME)."; exit 1; }
-	wrk -t2 -c8 -d$${LOAD_SECONDS:-30}s --latency -H "Authorization: Token $(TOKEN)" "http://$(HOST):$(PORT)$(LOAD_PATH)"
+	@echo "wrk -t2 -c8 -d$${LOAD_SECONDS:-30}s --latency -H 'Authorization: Token …' http://$(HOST):$(PORT)<LOAD_PATH>"
+	@wrk -t2 -c8 -d$${LOAD_SECONDS:-30}s --latency -H "Authorization: Token $(TOKEN)" 'http://$(HOST):$(PORT)$(value LOAD_PATH)'
