@@ -78,8 +78,15 @@ def prepare(url: str, scale: dict, env: dict) -> None:
     run([PYTHON, "manage.py", "generate_load", "--prefix", "bench40", "--clinics", "1", "--patients", "1",
          "--sessions-per-patient", "40", "--muscles-per-session", str(scale["muscles"]), "--no-progress"], env,
         stdout=subprocess.DEVNULL)
+    # Planner statistics for the freshly loaded tables, as autovacuum (PostgreSQL) or a
+    # periodic ANALYZE (SQLite, which never gathers them by itself) would provide.
     if parsed.scheme.startswith("postgres"):
         run([PYTHON, "manage.py", "dbshell", "--", "-c", "VACUUM ANALYZE"], env, stdout=subprocess.DEVNULL)
+    else:
+        import sqlite3
+
+        with sqlite3.connect(parsed.path) as conn:
+            conn.execute("ANALYZE")
     print(f"  generated {marker} in {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 
