@@ -405,19 +405,17 @@ LEFT JOIN records_muscle m ON m.id = t.muscle_id
 WHERE s.patient_id = %s
 ORDER BY s.started_at DESC, s.created_at DESC, s.id, t."order"
 """
-# Pain scores with a session (before and after it) and standalone ones alike.
-_TIMELINE_PAIN_SQL = """
-SELECT id, session_id, moment, score, CAST(recorded_at AS TEXT)
-FROM records_painscore
-WHERE patient_id = %s
-ORDER BY recorded_at
-"""
-_TIMELINE_ADVERSE_SQL = """
-SELECT e.session_id, e.kind, e.severity, e.notes
+# Pain scores (with a session, before and after it, and standalone ones) and adverse
+# events in one query; each kind keeps the model's time order (sorted in Python).
+_TIMELINE_PAIN_AND_ADVERSE_SQL = """
+SELECT 'p', p.id, p.session_id, p.moment, p.score, NULL, NULL, CAST(p.recorded_at AS TEXT)
+FROM records_painscore p
+WHERE p.patient_id = %s
+UNION ALL
+SELECT 'a', e.id, e.session_id, e.kind, NULL, e.severity, e.notes, CAST(e.created_at AS TEXT)
 FROM records_adverseevent e
 INNER JOIN records_treatmentsession s ON s.id = e.session_id
 WHERE s.patient_id = %s
-ORDER BY e.created_at
 """
 _TIMELINE_ADDENDA_SQL = """
 SELECT d.id, CAST(d.created_at AS TEXT), d.session_id, d.assessment_id, u.first_name, u.last_name, u.username, d.text
@@ -484,33 +482,31 @@ def _timeline_sessions(patient_id, pains: dict, adverse_events: dict) -> list[di
     return list(entries.values())
 
 
-def _timeline_pain(patient_id) -> tuple[dict, list[dict]]:
-    """Each session's pain scores by moment (the latest of a moment wins), and the
-    standalone scores as entries."""
-    by_session: dict = {}
+def _timeline_pain_and_adverse(patient_id) -> tuple[dict, list[dict], dict]:
+    """Each session's pain scores by moment (the latest of a moment wins), the standalone
+    scores as entries, and each session's adverse events, oldest first."""
+    rows = fetch(_TIMELINE_PAIN_AND_ADVERSE_SQL, [patient_id, patient_id])
+    timed = sorted(((to_instant(row[7]), row) for row in rows), key=lambda pair: pair[0])
+    pains: dict = {}
     standalone = []
-    for pain_id, session_id, moment, score, at in fetch(_TIMELINE_PAIN_SQL, [patient_id]):
-        if session_id is not None:
-            by_session.setdefault(session_id, {})[moment] = score
-            continue
-        standalone.append(
-            {
-                "type": "pain_score",
-                "at": to_instant(at),
-                "id": to_uuid(pain_id),
-                "moment": moment,
-                "score": score,
-                "summary": f"NPRS {score}/10 ({_MOMENT_LABELS.get(moment, moment)})",
-            }
-        )
-    return by_session, standalone
-
-
-def _timeline_adverse_events(patient_id) -> dict:
-    by_session: dict = {}
-    for session_id, kind, severity, notes in fetch(_TIMELINE_ADVERSE_SQL, [patient_id]):
-        by_session.setdefault(session_id, []).append({"kind": kind, "severity": severity, "notes": notes})
-    return by_session
+    adverse_events: dict = {}
+    for at, (kind, row_id, session_id, label, score, severity, notes, _) in timed:
+        if kind == "a":
+            adverse_events.setdefault(session_id, []).append({"kind": label, "severity": severity, "notes": notes})
+        elif session_id is not None:
+            pains.setdefault(session_id, {})[label] = score
+        else:
+            standalone.append(
+                {
+                    "type": "pain_score",
+                    "at": at,
+                    "id": to_uuid(row_id),
+                    "moment": label,
+                    "score": score,
+                    "summary": f"NPRS {score}/10 ({_MOMENT_LABELS.get(label, label)})",
+                }
+            )
+    return pains, standalone, adverse_events
 
 
 def _timeline_addenda(patient_id) -> list[dict]:
@@ -533,13 +529,13 @@ def _timeline_addenda(patient_id) -> list[dict]:
 def patient_timeline(patient: Patient) -> list[dict]:
     """Assessments, sessions, standalone pain scores and addenda, in time order.
 
-    Five queries whatever the length of the history; ids are ``uuid.UUID``, times aware
+    Four queries whatever the length of the history; ids are ``uuid.UUID``, times aware
     datetimes.
     """
     patient_id = db_id(patient.pk)
-    pains, entries = _timeline_pain(patient_id)
+    pains, entries, adverse_events = _timeline_pain_and_adverse(patient_id)
     entries += _timeline_assessments(patient_id)
-    entries += _timeline_sessions(patient_id, pains, _timeline_adverse_events(patient_id))
+    entries += _timeline_sessions(patient_id, pains, adverse_events)
     entries += _timeline_addenda(patient_id)
     entries.sort(key=lambda e: (e["at"], e["type"]))
     return entries

@@ -61,9 +61,9 @@ def test_timeline_in_time_order(physio_client, physio, patient):
 
 # Token 1, patient 1, the plan 1, sessions with their releases 1, audit row 1.
 RELEASE_ORDER_QUERIES = 5
-# Token 1, patient 1, pain scores 1, assessments with plans 1, adverse events 1, sessions with
-# their releases 1, addenda 1, audit row 1.
-TIMELINE_QUERIES = 8
+# Token 1, patient 1, pain scores with adverse events 1, assessments with plans 1, sessions
+# with their releases 1, addenda 1, audit row 1.
+TIMELINE_QUERIES = 7
 
 
 @pytest.mark.parametrize("n", [2, 30])
