@@ -65,19 +65,23 @@ class ExpiringTokenAuthentication(BaseAuthentication):
 # come from one fixed SQL string instead of an ORM query compiled per request (which cost
 # more than the rest of a small request). Rows become model instances through Django's own
 # column converters, so they are exactly what the ORM would have built.
-_JOINED = (
-    (ApiToken, "t", None),
-    (get_user_model(), "u", "u.id = t.user_id"),
-    (Membership, "m", "m.user_id = u.id"),
-    (Clinic, "c", "c.id = m.clinic_id"),
-)
+# The plan is built on first use, not at import: the user model is only known for sure
+# once the app registry is ready.
+def _joined() -> tuple:
+    return (
+        (ApiToken, "t", None),
+        (get_user_model(), "u", "u.id = t.user_id"),
+        (Membership, "m", "m.user_id = u.id"),
+        (Clinic, "c", "c.id = m.clinic_id"),
+    )
 
 
 @functools.cache
 def _lookup_plan(vendor: str):
     """The SQL, and per model its field names, column slice and converters (per vendor)."""
     columns, models = [], []
-    for model, alias, _on in _JOINED:
+    joined = _joined()
+    for model, alias, _on in joined:
         fields = model._meta.concrete_fields
         start = len(columns)
         columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
@@ -89,7 +93,7 @@ def _lookup_plan(vendor: str):
                        [(i, c) for i, c in converters if c]))
     joins = " ".join(
         f"{'JOIN' if alias == 'u' else 'LEFT JOIN'} {model._meta.db_table} {alias} ON {on}"
-        for model, alias, on in _JOINED[1:]
+        for model, alias, on in joined[1:]
     )
     # Identifiers come from model metadata only; the one value is a parameter.
     sql = f"SELECT {', '.join(columns)} FROM {ApiToken._meta.db_table} t {joins} WHERE t.key_hash = %s"  # noqa: S608
