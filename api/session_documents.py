@@ -8,9 +8,10 @@ and no per-field serializer calls (see records/sql.py for why).
 
 from collections import namedtuple
 
+from api.serializers.base import api_datetime
 from records.models import Precaution
 from records.selectors import display_name_of, warnings_for_targets
-from records.sql import db_id, fetch_together, iso, placeholders, to_instant, to_number, to_uuid
+from records.sql import db_id, fetch_together, placeholders, to_instant, to_number, to_uuid
 
 __all__ = ["session_documents"]
 
@@ -102,7 +103,7 @@ def session_documents(clinic, session_ids) -> list[dict]:
             "assessment": to_uuid(r[2]),
             "practitioner": r[3],
             "practitioner_name": display_name_of(r[4], r[5], r[6]),
-            "started_at": iso(r[7]),
+            "started_at": api_datetime(r[7]),
             "number": r[8],
             "targeted_muscles": [],
             "pain_scores": [],
@@ -112,14 +113,14 @@ def session_documents(clinic, session_ids) -> list[dict]:
             "exercises": r[11],
             "notes": r[12],
             "status": r[13],
-            "signed_at": iso(r[14]),
+            "signed_at": api_datetime(r[14]),
             "signed_by": r[15],
             "signed_by_name": display_name_of(r[16], r[17], r[18]) if r[15] is not None else None,
             "version": r[19],
             "addenda": [],
             "warnings": [],
-            "created_at": iso(r[20]),
-            "updated_at": iso(r[21]),
+            "created_at": api_datetime(r[20]),
+            "updated_at": api_datetime(r[21]),
         }
     if not documents:
         return []
@@ -151,7 +152,10 @@ def session_documents(clinic, session_ids) -> list[dict]:
             targets[to_uuid(r[1])].append((_MuscleRef(muscle_id, r[4], bool(r[13])), r[5]))
         elif kind == "p":
             document["pain_scores"].append(
-                {"id": str(to_uuid(r[2])), "moment": r[4], "score": r[3], "region": r[5], "recorded_at": iso(r[15])}
+                {
+                    "id": str(to_uuid(r[2])), "moment": r[4], "score": r[3], "region": r[5],
+                    "recorded_at": api_datetime(r[15]),
+                }
             )
         elif kind == "a":
             document["adverse_events"].append({"id": str(to_uuid(r[2])), "kind": r[4], "severity": r[5], "notes": r[6]})
@@ -164,7 +168,7 @@ def session_documents(clinic, session_ids) -> list[dict]:
                     "author": r[3],
                     "author_name": display_name_of(r[4], r[5], r[6]),
                     "text": r[7],
-                    "created_at": iso(r[15]),
+                    "created_at": api_datetime(r[15]),
                 }
             )
     for pk, document in documents.items():

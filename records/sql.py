@@ -20,14 +20,12 @@ import uuid
 
 import orjson
 from django.db import connection
-from django.utils import timezone
 
 __all__ = [
     "cursor",
     "db_id",
     "fetch",
     "fetch_together",
-    "iso",
     "placeholders",
     "to_number",
     "to_instant",
@@ -101,15 +99,6 @@ def to_instant(value) -> dt.datetime | None:
     if not isinstance(value, dt.datetime):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    """An instant as REST framework writes it (``DATETIME_FORMAT = "iso-8601"``): in the
-    current time zone, ``Z`` for UTC, microseconds only when there are any."""
-    if value is None:
-        return None
-    text = timezone.localtime(to_instant(value)).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def to_json(value):

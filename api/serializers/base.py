@@ -5,14 +5,24 @@ import uuid
 from rest_framework import serializers
 
 from records.policy import clinic_of
+from records.sql import to_instant
 
 __all__ = [
     "ClinicScopedPrimaryKeyField",
     "ErrorDetailSerializer",
     "ErrorSerializer",
     "StrictSerializer",
+    "api_datetime",
     "display_name",
 ]
+
+_DATETIME = serializers.DateTimeField()
+
+
+def api_datetime(value) -> str | None:
+    """An instant (a datetime, or a row's value from records.sql) written exactly as the
+    serializers write it, for representations built without them."""
+    return None if value is None else _DATETIME.to_representation(to_instant(value))
 
 
 def display_name(user) -> str:

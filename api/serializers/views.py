@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from records.choices import Outcome, Side, TwitchResponse
-from records.sql import iso
+
+from .base import api_datetime
 
 __all__ = ["ReleaseOrderSerializer", "TimelineSerializer", "release_order_data"]
 
@@ -83,9 +84,9 @@ def release_order_data(result: dict) -> dict:
 
     ``release_order_for_patient`` already builds every item with the serializer's keys in
     its order and JSON-ready values (the renderer writes UUIDs itself); only the session
-    times need REST framework's format. The serializer stays the documented schema.
+    times need REST framework's format (``api_datetime``). The serializer stays the documented schema.
     """
-    sessions = [{**session, "started_at": iso(session["started_at"])} for session in result["sessions"]]
+    sessions = [{**session, "started_at": api_datetime(session["started_at"])} for session in result["sessions"]]
     return {**result, "sessions": sessions}
 
 

@@ -11,9 +11,11 @@ from decimal import Decimal
 
 import orjson
 import pytest
+from django.test.utils import override_settings
 from django.utils import timezone
 from drf_orjson_renderer.renderers import ORJSONRenderer
 
+from api.serializers.base import api_datetime
 from api.serializers.records import SessionSerializer
 from api.session_documents import session_documents
 from records import selectors, services
@@ -127,3 +129,11 @@ def test_detail_of_unknown_or_malformed_id_is_a_404_in_the_api_shape(physio_clie
     response = physio_client.get(f"/api/v1/sessions/{pk}/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_api_datetime_writes_instants_as_rest_framework_does():
+    assert api_datetime(dt.datetime(2026, 3, 1, 9, 30, 5)) == "2026-03-01T09:30:05Z"
+    assert api_datetime(dt.datetime(2026, 3, 1, 9, 30, 5, 120, tzinfo=dt.UTC)) == "2026-03-01T09:30:05.000120Z"
+    with override_settings(TIME_ZONE="Europe/Paris"):
+        assert api_datetime(dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)) == "2026-03-01T10:30:00+01:00"
+    assert api_datetime(None) is None

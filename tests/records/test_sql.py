@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test.utils import override_settings
 
-from records.sql import db_id, fetch, fetch_together, iso, to_instant, to_number, to_uuid
+from records.sql import db_id, fetch, fetch_together, to_instant, to_number, to_uuid
 
 
 def test_instants_from_either_vendor_become_aware_utc():
@@ -17,14 +16,6 @@ def test_instants_from_either_vendor_become_aware_utc():
     assert to_instant("2026-03-01 09:30:05.000120") == naive.replace(tzinfo=dt.UTC)
     aware = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert to_instant(aware) is aware and to_instant(None) is None
-
-
-def test_iso_writes_instants_as_rest_framework_does():
-    assert iso(dt.datetime(2026, 3, 1, 9, 30, 5)) == "2026-03-01T09:30:05Z"
-    assert iso(dt.datetime(2026, 3, 1, 9, 30, 5, 120, tzinfo=dt.UTC)) == "2026-03-01T09:30:05.000120Z"
-    with override_settings(TIME_ZONE="Europe/Paris"):
-        assert iso(dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)) == "2026-03-01T10:30:00+01:00"
-    assert iso(None) is None
 
 
 def test_numbers_and_ids():
