@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from records.choices import AdverseEventKind, Outcome, PainMoment, RecordStatus, Severity, TwitchResponse
 from records.models import AdverseEvent, Consent, PainScore, Patient, TargetedMuscle, TreatmentSession
+from records.selectors import display_name_of
 
 from . import systems as s
 
@@ -126,8 +127,8 @@ _SEVERITIES = {
 
 
 def _person_name(user) -> str:
-    # What ``AbstractUser.get_full_name`` gives, also for the selectors' practitioner rows.
-    return f"{user.first_name} {user.last_name}".strip() or user.username
+    # The staff naming rule, also for the selectors' practitioner rows (no get_full_name).
+    return display_name_of(user.first_name, user.last_name, user.username)
 
 
 def practitioner_id(user) -> str:
