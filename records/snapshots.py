@@ -1,13 +1,16 @@
-"""JSON-safe snapshots of rows, for the audit trail's before/after and sign-off digests."""
+"""Snapshots: JSON-safe copies of rows (the audit trail's before/after, sign-off digests),
+and one consistent view of the database for the reads of a document."""
 
+import contextlib
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from django.db import models
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
-__all__ = ["snapshot"]
+__all__ = ["consistent_read", "snapshot"]
 
 
 def _json_safe(value):
@@ -41,3 +44,38 @@ def snapshot(instance: models.Model, *, exclude: Iterable[str] = (), **nested) -
     for name, rows in nested.items():
         data[name] = [snapshot(row) if isinstance(row, models.Model) else _json_safe(row) for row in rows]
     return data
+
+
+@contextlib.contextmanager
+def consistent_read(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run the reads of one document against one consistent view of the database.
+
+    A document that takes several queries (a patient's whole record, a timeline) must not
+    mix two states when a session is written between its queries. On PostgreSQL the reads
+    run in one READ ONLY transaction at REPEATABLE READ: every query sees the snapshot
+    taken by the first. The isolation level is set on the driver's connection before the
+    transaction begins, so psycopg opens it with ``BEGIN ISOLATION LEVEL …`` and no extra
+    statement is sent. On SQLite a transaction holds its read lock until it ends, which
+    gives the same single view. Inside a transaction already (a request wrapped in one, a
+    test), that transaction's own view is used. Write the access log after the block, so
+    the INSERT is not made inside the read-only snapshot.
+    """
+    connection = connections[using]
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using):
+            yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.isolation_level, raw.read_only
+    raw.isolation_level, raw.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+    try:
+        with transaction.atomic(using=using):
+            yield
+    finally:
+        # The connection may have been closed by an error inside the block.
+        if connection.connection is raw and not raw.closed:
+            raw.isolation_level, raw.read_only = previous

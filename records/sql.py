@@ -15,7 +15,9 @@ Every function here takes the clinic (or a row already scoped to it) from its ca
 nothing in this module decides who may read what.
 """
 
+import collections
 import datetime as dt
+import functools
 import uuid
 
 import orjson
@@ -25,6 +27,7 @@ __all__ = [
     "cursor",
     "db_id",
     "fetch",
+    "fetch_named",
     "fetch_together",
     "placeholders",
     "to_number",
@@ -56,6 +59,23 @@ def fetch(sql: str, params=()) -> list[tuple]:
     with cursor() as c:
         c.execute(sql, params)
         return c.fetchall()
+
+
+@functools.cache
+def _row_type(names: tuple[str, ...]):
+    return collections.namedtuple("Row", names)
+
+
+def fetch_named(sql: str, params=()) -> list[tuple]:
+    """All rows of ``sql`` as named tuples, their fields named by the query's column
+    labels (``SELECT s.id AS session_id …``): a reader takes each value by its name,
+    so adding a column never shifts another one."""
+    with cursor() as c:
+        c.execute(sql, params)
+        rows = c.fetchall()
+        names = tuple(column[0] for column in c.description)
+    row_type = _row_type(names)
+    return [row_type._make(row) for row in rows]
 
 
 def fetch_together(*queries: tuple[str, list]) -> list[list[tuple]]:

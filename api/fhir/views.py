@@ -148,44 +148,49 @@ def _read_patient(clinic, resource_id) -> Found | None:
     return Found(mapping.patient_resource(patient, clinic_slug=clinic.slug), patient) if patient else None
 
 
+def _patient_of(clinic, row) -> Patient:
+    # The row is the clinic's, so its patient is too; the audit trail needs the patient.
+    return selectors.patient_for_clinic(clinic, row.patient_id)
+
+
 def _read_encounter(clinic, resource_id) -> Found | None:
-    pk = selectors.parse_uuid(resource_id)
-    session = selectors.sessions_for_fhir(clinic).filter(pk=pk).first() if pk else None
-    return Found(mapping.encounter_resource(session), session.patient) if session else None
+    session = selectors.session_row(clinic, resource_id)
+    return Found(mapping.encounter_resource(session), _patient_of(clinic, session)) if session else None
 
 
 def _read_procedure(clinic, resource_id) -> Found | None:
-    pk = selectors.parse_uuid(resource_id)
-    targeted = selectors.targeted_for_clinic(clinic).filter(pk=pk).first() if pk else None
-    if targeted is None:
+    found = selectors.targeted_row(clinic, resource_id)
+    if found is None:
         return None
-    return Found(mapping.procedure_resource(targeted, targeted.session), targeted.session.patient)
+    targeted, session = found
+    return Found(mapping.procedure_resource(targeted, session), _patient_of(clinic, session))
 
 
 def _read_observation(clinic, resource_id) -> Found | None:
     if resource_id.startswith(mapping.TWITCH_PREFIX):
-        pk = selectors.parse_uuid(resource_id.removeprefix(mapping.TWITCH_PREFIX))
-        targeted = selectors.targeted_for_clinic(clinic).filter(pk=pk).first() if pk else None
-        if targeted is None:
+        found = selectors.targeted_row(clinic, resource_id.removeprefix(mapping.TWITCH_PREFIX))
+        if found is None:
             return None
-        return Found(mapping.twitch_observation_resource(targeted, targeted.session), targeted.session.patient)
-    pk = selectors.parse_uuid(resource_id)
-    pain = selectors.pain_scores_for_clinic(clinic).filter(pk=pk).first() if pk else None
-    return Found(mapping.pain_observation_resource(pain, pain.session), pain.patient) if pain else None
+        targeted, session = found
+        return Found(mapping.twitch_observation_resource(targeted, session), _patient_of(clinic, session))
+    found = selectors.pain_score_row(clinic, resource_id)
+    if found is None:
+        return None
+    pain, session = found
+    return Found(mapping.pain_observation_resource(pain, session), _patient_of(clinic, pain))
 
 
 def _read_consent(clinic, resource_id) -> Found | None:
-    pk = selectors.parse_uuid(resource_id)
-    consent = selectors.consents_for_clinic(clinic).filter(pk=pk).first() if pk else None
-    return Found(mapping.consent_resource(consent), consent.patient) if consent else None
+    consent = selectors.consent_row(clinic, resource_id)
+    return Found(mapping.consent_resource(consent), _patient_of(clinic, consent)) if consent else None
 
 
 def _read_adverse_event(clinic, resource_id) -> Found | None:
-    pk = selectors.parse_uuid(resource_id)
-    event = selectors.adverse_events_for_clinic(clinic).filter(pk=pk).first() if pk else None
-    if event is None:
+    found = selectors.adverse_event_row(clinic, resource_id)
+    if found is None:
         return None
-    return Found(mapping.adverse_event_resource(event, event.session), event.session.patient)
+    event, session = found
+    return Found(mapping.adverse_event_resource(event, session), _patient_of(clinic, session))
 
 
 def _read_practitioner(clinic, resource_id) -> Found | None:
@@ -268,35 +273,45 @@ def _observation_kinds(params) -> tuple[bool, bool]:
     return pain, twitch
 
 
+# What each search by patient reads of the record.
+SEARCH_PARTS = {
+    "Encounter": frozenset({selectors.SESSIONS}),
+    "Procedure": frozenset({selectors.TARGETED}),
+    "Consent": frozenset({selectors.CONSENTS}),
+    "AdverseEvent": frozenset({selectors.SESSIONS}),
+}
+
+
 def _search_patient_data(clinic, resource_type: str, patient: Patient, params) -> list[dict]:
-    if resource_type == "Encounter":
-        sessions = selectors.sessions_for_fhir(clinic).filter(patient=patient).order_by("started_at", "number")
-        return [mapping.encounter_resource(session) for session in sessions]
-    if resource_type == "Procedure":
-        rows = selectors.targeted_for_clinic(clinic).filter(session__patient=patient)
-        rows = rows.order_by("session__started_at", "session__number", "order")
-        return [mapping.procedure_resource(t, t.session) for t in rows]
-    if resource_type == "Observation":
-        pain, twitch = _observation_kinds(params)
-        resources = []
-        if pain:
-            scores = selectors.pain_scores_for_clinic(clinic).filter(patient=patient).order_by("recorded_at", "moment")
-            resources += [mapping.pain_observation_resource(p, p.session) for p in scores]
-        if twitch:
-            rows = selectors.targeted_for_clinic(clinic).filter(session__patient=patient)
-            rows = rows.order_by("session__started_at", "session__number", "order")
-            resources += [mapping.twitch_observation_resource(t, t.session) for t in rows]
-        return resources
-    if resource_type == "Consent":
-        consents = selectors.consents_for_clinic(clinic).filter(patient=patient).order_by("given_at")
-        return [mapping.consent_resource(consent) for consent in consents]
-    if resource_type == "AdverseEvent":
-        events = selectors.adverse_events_for_clinic(clinic).filter(session__patient=patient)
-        events = events.order_by("session__started_at", "created_at")
-        return [mapping.adverse_event_resource(event, event.session) for event in events]
+    """The patient's resources of one type, in the order ``$everything`` gives them."""
     if resource_type == "Practitioner":
         return [mapping.practitioner_resource(user) for user in selectors.practitioners_for_patient(patient)]
-    raise _unknown_type(resource_type)
+    if resource_type == "Observation":
+        pain, twitch = _observation_kinds(params)
+        # A pain score's Observation names its session's Encounter and takes its status.
+        parts = frozenset({selectors.PAIN_SCORES, selectors.SESSIONS} if pain else ())
+        parts |= frozenset({selectors.TARGETED} if twitch else ())
+    elif resource_type in SEARCH_PARTS:
+        pain = twitch = False
+        parts = SEARCH_PARTS[resource_type]
+    else:
+        raise _unknown_type(resource_type)
+    record = selectors.patient_record(patient, parts=parts)
+    sessions = record.sessions
+    if resource_type == "Encounter":
+        return [mapping.encounter_resource(session) for session in sessions]
+    if resource_type == "Procedure":
+        return [mapping.procedure_resource(t, session) for session in sessions for t in session.targeted_muscles]
+    if resource_type == "Consent":
+        return [mapping.consent_resource(consent) for consent in record.consents]
+    if resource_type == "AdverseEvent":
+        return [mapping.adverse_event_resource(e, session) for session in sessions for e in session.adverse_events]
+    by_id = record.sessions_by_id
+    resources = [mapping.pain_observation_resource(p, by_id.get(p.session_id)) for p in record.pain_scores]
+    resources += [
+        mapping.twitch_observation_resource(t, session) for session in sessions for t in session.targeted_muscles
+    ]
+    return resources
 
 
 class SearchView(FHIRView):

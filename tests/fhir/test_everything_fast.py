@@ -1,8 +1,10 @@
-"""``$everything`` from fixed SQL: the rows it reads map exactly as the models do.
+"""``$everything``, reads by id and searches by patient: one reader of the record.
 
-The Bundle is built from lightweight rows (``api.fhir.selectors.patient_record``) rather
-than model instances; these tests check it against the mapping of the same data loaded
-through the ORM, and check the edge cases a join or a text conversion could get wrong.
+Every FHIR resource of a patient's record is built from the rows of
+``api.fhir.selectors`` (fixed SQL, columns read by name). These tests check that the
+Bundle holds every row of the record in its documented order and nothing of another
+patient, that a read by id or a search answers exactly the resource the Bundle carries,
+and the edge cases a join or a text conversion could get wrong.
 """
 
 import datetime as dt
@@ -34,31 +36,31 @@ def resources_of(bundle: dict, resource_type: str | None = None) -> list[dict]:
     ]
 
 
-def orm_resources(patient: Patient) -> list:
-    """The Bundle's resources mapped from model instances, in the Bundle's documented order."""
-    patient = Patient.objects.select_related("clinic").get(pk=patient.pk)
-    sessions = list(
-        TreatmentSession.objects.filter(patient=patient)
-        .select_related("practitioner__membership")
-        .order_by("started_at", "number")
-    )
+def expected_ids(patient: Patient) -> list[tuple[str, str]]:
+    """``(resourceType, id)`` of every resource the Bundle should carry, in its documented
+    order, straight from the tables: Patient, Practitioners (by first session), Consents,
+    then per session its Encounter, a Procedure and twitch Observation per muscle and its
+    AdverseEvents, then the pain Observations."""
+    sessions = list(TreatmentSession.objects.filter(patient=patient).order_by("started_at", "number"))
     practitioners: dict = {}
     for session in sessions:
         practitioners.setdefault(session.practitioner_id, session.practitioner)
-    resources = [mapping.patient_resource(patient, clinic_slug=patient.clinic.slug)]
-    resources += [mapping.practitioner_resource(user) for user in practitioners.values()]
-    resources += [mapping.consent_resource(c) for c in Consent.objects.filter(patient=patient).order_by("given_at")]
+    ids = [("Patient", str(patient.pk))]
+    ids += [("Practitioner", mapping.practitioner_id(user)) for user in practitioners.values()]
+    ids += [("Consent", str(c.pk)) for c in Consent.objects.filter(patient=patient).order_by("given_at")]
     for session in sessions:
-        resources.append(mapping.encounter_resource(session))
-        for targeted in TargetedMuscle.objects.filter(session=session).select_related("muscle").order_by("order"):
-            resources.append(mapping.procedure_resource(targeted, session))
-            resources.append(mapping.twitch_observation_resource(targeted, session))
-        for event in AdverseEvent.objects.filter(session=session).order_by("created_at"):
-            resources.append(mapping.adverse_event_resource(event, session))
-    by_id = {session.pk: session for session in sessions}
-    for pain in PainScore.objects.filter(patient=patient).order_by("recorded_at", "moment"):
-        resources.append(mapping.pain_observation_resource(pain, by_id.get(pain.session_id)))
-    return orjson.loads(orjson.dumps(resources))
+        ids.append(("Encounter", str(session.pk)))
+        for targeted in TargetedMuscle.objects.filter(session=session).order_by("order"):
+            ids += [("Procedure", str(targeted.pk)), ("Observation", f"twitch-{targeted.pk}")]
+        events = AdverseEvent.objects.filter(session=session).order_by("created_at")
+        ids += [("AdverseEvent", str(e.pk)) for e in events]
+    pains = PainScore.objects.filter(patient=patient).order_by("recorded_at", "moment")
+    ids += [("Observation", str(p.pk)) for p in pains]
+    return ids
+
+
+def ids_of(resources: list[dict]) -> list[tuple[str, str]]:
+    return [(resource["resourceType"], resource["id"]) for resource in resources]
 
 
 @pytest.fixture
@@ -102,10 +104,10 @@ def rich_history(physio, nameless, root, patient, now):
     return bare
 
 
-def test_bundle_is_the_orm_mapping_of_every_row(api, patient, rich_history):
+def test_bundle_holds_every_row_of_the_record_in_order(api, patient, rich_history):
     bundle = bundle_of(api, patient)
     assert_valid_bundle(bundle)
-    assert resources_of(bundle) == orm_resources(patient)
+    assert ids_of(resources_of(bundle)) == expected_ids(patient)
     # The fixture's edge cases are all there to compare.
     assert len(resources_of(bundle, "Encounter")) == 4
     assert len(resources_of(bundle, "AdverseEvent")) == 3
@@ -191,7 +193,6 @@ def test_patient_lookup_reads_every_field_of_the_row(patient, clinic, other_clin
     expected = Patient.objects.get(pk=patient.pk)
     found = selectors.patient_for_clinic(clinic, str(patient.pk))
     fields = [field.attname for field in Patient._meta.concrete_fields]
-    assert tuple(fields) == selectors.PATIENT_FIELDS  # from_db takes them in this order
     assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
     assert found.archived_at is not None and found.version > 1
     assert not found._state.adding and found.clinic is clinic
@@ -209,7 +210,48 @@ def test_another_patients_rows_stay_out(api, patient, clinic, physio, now):
     record_history(physio, neighbour, sessions=2, start=now - dt.timedelta(days=10))
     record_history(physio, patient, sessions=1, start=now - dt.timedelta(days=10))
     resources = resources_of(bundle_of(api, patient))
-    assert resources == orm_resources(patient)
+    assert ids_of(resources) == expected_ids(patient)
     assert len([r for r in resources if r["resourceType"] == "Encounter"]) == 1
     assert str(neighbour.pk) not in orjson.dumps(resources).decode()
 
+
+
+def test_reads_by_id_answer_the_resource_the_bundle_carries(api, patient, rich_history, clinic_admin):
+    """One reader: each resource read by id is the Bundle's own, byte for byte."""
+    resources = resources_of(bundle_of(api, patient))
+    read = [r for r in resources if r["resourceType"] != "Practitioner"]
+    assert {r["resourceType"] for r in read} == {
+        "Patient", "Consent", "Encounter", "Procedure", "Observation", "AdverseEvent",
+    }
+    for resource in read:
+        response = api.get(f"{FHIR}{resource['resourceType']}/{resource['id']}")
+        assert response.status_code == 200, (resource["resourceType"], response.content)
+        assert response.json() == resource
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "query", "kinds"),
+    [
+        ("Encounter", "", {"Encounter"}),
+        ("Procedure", "", {"Procedure"}),
+        ("Consent", "", {"Consent"}),
+        ("AdverseEvent", "", {"AdverseEvent"}),
+        ("Observation", "", {"pain", "twitch"}),
+        ("Observation", "&code=72514-3", {"pain"}),
+        ("Observation", f"&code={s.OBSERVATION_CODE}|{s.TWITCH_RESPONSE_CODE}", {"twitch"}),
+    ],
+)
+def test_searches_by_patient_answer_the_bundles_resources(api, patient, rich_history, resource_type, query, kinds):
+    resources = resources_of(bundle_of(api, patient))
+
+    def kind(resource):
+        if resource["resourceType"] != "Observation":
+            return resource["resourceType"]
+        return "twitch" if resource["id"].startswith("twitch-") else "pain"
+
+    # Searches give pain Observations before twitch ones; otherwise the Bundle's order.
+    expected = sorted((r for r in resources if kind(r) in kinds), key=lambda r: kind(r) == "twitch")
+    assert expected
+    response = api.get(f"{FHIR}{resource_type}?patient={patient.pk}{query}")
+    assert response.status_code == 200, response.content
+    assert [entry["resource"] for entry in response.json()["entry"]] == expected
