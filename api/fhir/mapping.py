@@ -2,8 +2,8 @@
 
 Every function maps rows already in hand: the selectors in :mod:`api.fhir.selectors`
 load them with their relations, so building a Bundle issues no query per resource. The
-rows are model instances or the selectors' lightweight rows with the same attribute
-names; a ``$everything`` Bundle holds hundreds of resources, so the parts that never
+rows are the selectors' lightweight rows (the patient and staff accounts are model
+instances with the same attribute names); a ``$everything`` Bundle holds hundreds of resources, so the parts that never
 vary (codings, categories, value sets) are built once at import and shared between the
 resources that carry them: a resource is read-only once built.
 
