@@ -7,6 +7,7 @@ plain values (numbers, strings, datetimes) or any object with the attributes the
 """
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NotRequired, Protocol, TypedDict
 
@@ -61,7 +62,9 @@ def twitch_fading(trend: Sequence[str]) -> bool:
 
     A muscle needled once has no trend; one that came back to its first strength has not faded.
     """
-    return len(trend) > 1 and twitch_grade(trend[-1]) < twitch_grade(trend[0])
+    if not trend:
+        return False
+    return twitch_grade(trend[-1]) < twitch_grade(trend[0])
 
 
 # --- pain: minimal clinically important difference --------------------------------
@@ -167,8 +170,8 @@ def in_myotome(muscle_segments: Iterable[str] | None, segments: Iterable[str]) -
 
 def myotome_matches(muscles: Iterable[tuple[object, Iterable[str] | None]], segments: Iterable[str]) -> list:
     """The keys of the ``(key, segments)`` pairs whose muscle is in the myotome of ``segments``, in order."""
-    wanted = {s.upper() for s in segments}
-    return [key for key, muscle_segments in muscles if in_myotome(muscle_segments, wanted)]
+    segments = tuple(segments)
+    return [key for key, muscle_segments in muscles if in_myotome(muscle_segments, segments)]
 
 
 # --- plan adherence -------------------------------------------------------------
@@ -201,7 +204,7 @@ def plan_adherence(
     return {
         "planned_targeted": len(done),
         "unplanned_targeted": len(releases) - len(done),
-        "followed_plan_order": all(a < b for a, b in zip(done, done[1:], strict=False)),
+        "followed_plan_order": all(a < b for a, b in itertools.pairwise(done)),
     }
 
 
@@ -299,7 +302,7 @@ def precaution_warnings(precautions: Iterable[PrecautionLike]) -> list[ClinicalW
     warnings: list[ClinicalWarning] = []
     for precaution in sorted(precautions, key=lambda p: p.code):
         if precaution.code in NEEDLING_PRECAUTIONS:
-            message = f"Precaution: {_PRECAUTION_LABELS.get(precaution.code, precaution.code)}"
+            message = f"Precaution: {_PRECAUTION_LABELS[precaution.code]}"
             if precaution.note:
                 # A dash, not brackets: notes often carry their own "(left chest)".
                 message += f" — {precaution.note.rstrip('.')}"
