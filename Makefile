@@ -102,5 +102,5 @@ mutation: $(VENV)/.dev-deps
 	$(BIN)/mutmut run > /dev/null 2>&1 || true
 	$(BIN)/mutmut results
 	$(BIN)/mutmut export-cicd-stats > /dev/null
-	$(BIN)/python -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
-	print(f"mutants killed: {s[\"killed\"]}/{s[\"total\"]} ({100 * s[\"killed\"] / s[\"total\"]:.1f} %)")'
+	$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
+	print('mutants killed: %d/%d (%.1f %%)' % (s['killed'], s['total'], 100 * s['killed'] / s['total']))"
