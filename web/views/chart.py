@@ -14,6 +14,7 @@ from records.selectors import (
     release_order_for_patient,
     signature_states,
 )
+from records.snapshots import consistent_read
 from web.access import clinic_patient, clinic_view, require
 from web.bodymap import HEAD, VIEWBOX, body_outline, markers_for
 from web.catalogue import segment_range
@@ -124,6 +125,7 @@ def _course(patient):
 
 
 @clinic_view
+@consistent_read()  # the chart's reads in one snapshot: a session saved meanwhile shows whole or not at all
 def patient_chart(request, pk):
     require(request, "record.read")
     patient = clinic_patient(request, pk)
