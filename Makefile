@@ -90,3 +90,17 @@ load-test:
 	@test -n "$(TOKEN)" || { echo "Set TOKEN to an API token (manage.py issue_token USERNAME)."; exit 1; }
 	@echo "wrk -t2 -c8 -d$${LOAD_SECONDS:-30}s --latency -H 'Authorization: Token …' http://$(HOST):$(PORT)<LOAD_PATH>"
 	@wrk -t2 -c8 -d$${LOAD_SECONDS:-30}s --latency -H "Authorization: Token $(TOKEN)" 'http://$(HOST):$(PORT)$(value LOAD_PATH)'
+
+# --- mutation testing of the clinical rules (not part of `make test`) ---------------
+
+.PHONY: mutation
+
+# mutmut mutates records/clinical.py (configured in pyproject.toml) and runs
+# tests/records/test_clinical.py against each mutant; prints the survivors and the score.
+mutation: $(VENV)/.dev-deps
+	rm -rf mutants
+	$(BIN)/mutmut run > /dev/null 2>&1 || true
+	$(BIN)/mutmut results
+	$(BIN)/mutmut export-cicd-stats > /dev/null
+	$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
+	print('mutants killed: %d/%d (%.1f %%)' % (s['killed'], s['total'], 100 * s['killed'] / s['total']))"

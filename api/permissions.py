@@ -29,7 +29,7 @@ def policy_action_for(view, request) -> str | None:
 
 
 class RolePermission(permissions.BasePermission):
-    """403 unless the user's role (DESIGN §1) allows the view's action.
+    """403 unless the user's role (``records.policy``) allows the view's action.
 
     Anonymous users never get here with a 403: ``IsAuthenticated`` runs first and DRF
     answers 401 because the token scheme sends ``WWW-Authenticate``. Accounts without a

@@ -10,7 +10,7 @@ __all__ = ["ApiAutoSchema"]
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (field paths in `error.fields`), malformed JSON or an unknown filter value.",
     "401": "Not authenticated: no, expired or revoked token.",
-    "403": "Your role may not do this (DESIGN §1), or CSRF failed for a browser session.",
+    "403": "Your role may not do this (see the role table below), or CSRF failed for a browser session.",
     "404": "No such record in your clinic.",
     "405": "Method not allowed (patients are archived, never deleted).",
     "409": "A clinical rule refused it; `error.code` names the rule (`record_locked`, `consent_required`, "
@@ -48,7 +48,7 @@ class ApiAutoSchema(AutoSchema):
 
 
 API_DESCRIPTION = """\
-Structured IMS / dry-needling treatment records (DESIGN §5).
+Structured IMS / dry-needling treatment records: REST API v1.
 
 **Authentication.** `POST /api/v1/auth/token/` with `username` and `password` returns a `token`
 (shown once, stored hashed, expiring) — send it as `Authorization: Token <token>`.
@@ -109,7 +109,7 @@ def describe_api(result, generator, request, public):
     matrix = _role_matrix(getattr(generator, "endpoints", None) or [])
     result.setdefault("info", {})["description"] = (
         API_DESCRIPTION
-        + "\n**Who may do what** (DESIGN §1; `—` is `403`). `auth/token/`, `schema/` and `docs/` are open.\n\n"
+        + "\n**Who may do what** (by role; `—` is `403`). `auth/token/`, `schema/` and `docs/` are open.\n\n"
         + matrix
         + "\n"
     )

@@ -9,8 +9,9 @@ and no per-field serializer calls (see records/sql.py for why).
 from collections import namedtuple
 
 from api.serializers.base import api_datetime
+from records.clinical import warnings_for_targets
 from records.models import Precaution
-from records.selectors import display_name_of, warnings_for_targets
+from records.selectors import display_name_of
 from records.sql import db_id, fetch_together, placeholders, to_instant, to_number, to_uuid
 
 __all__ = ["session_documents"]

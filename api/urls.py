@@ -1,4 +1,4 @@
-"""REST API v1 routes (DESIGN §5), OpenAPI schema and offline docs."""
+"""REST API v1 routes, OpenAPI schema and offline docs."""
 
 from csp.decorators import csp_update
 from django.urls import include, path

@@ -1,4 +1,4 @@
-"""Choice values of the domain. Their values are contract (DESIGN.md §2, §4): never rename."""
+"""Choice values of the domain. Their values are contract (API clients and exports rely on them): never rename."""
 
 from django.db import models
 

@@ -1,7 +1,7 @@
 """The reference catalogue of muscles that IMS Records can record as needled.
 
 This is plain data with no Django imports. A data migration or a management command
-loads it into the global ``Muscle`` table (DESIGN.md §4). Every entry is a dict with
+loads it into the global ``Muscle`` table (the reference catalogue, shared by every clinic). Every entry is a dict with
 exactly these keys:
 
 ``slug``         unique, lowercase and hyphenated; a muscle with parts adds the part
@@ -15,8 +15,8 @@ exactly these keys:
                  a cranial nerve (the jaw, trigeminal V3) have ``[]``.
 ``lung_field``   True where the needle passes over the lung or pleura, so there is a
                  risk of pneumothorax.
-``snomed_code``  the SNOMED CT body-structure concept, only where DESIGN.md §8 gives
-                 one. Otherwise it is ``""``. Codes are never guessed.
+``snomed_code``  the SNOMED CT body-structure concept, only where the project's
+                 reference list of verified codes gives one. Otherwise it is ``""``. Codes are never guessed.
 ``view``         ``"anterior"`` or ``"posterior"``: the body-map view that best shows
                  the muscle, which is the side it is needled from.
 ``x``, ``y``     the marker position on the standing silhouette of that view, in
@@ -27,8 +27,8 @@ exactly these keys:
                  (``100 - x``) for the right side.
 
 Where the facts came from: the muscle list, the nerves, the root ranges, the
-lung-field flags and the SNOMED codes follow DESIGN.md §8, "Muscle catalogue
-reference". Muscles added beyond §8 to cover common IMS and dry-needling targets use
+lung-field flags and the SNOMED codes follow the project's muscle catalogue
+reference (by region, nerve and root range). Muscles added beyond that list to cover common IMS and dry-needling targets use
 the usual textbook innervation (Gray's Anatomy, Moore's Clinically Oriented Anatomy,
 Kendall's Muscles: Testing and Function). Root ranges differ by one level or so
 between those texts. Where they disagree, the range here matches §8 or the wider,

@@ -1,4 +1,4 @@
-"""Who may do what: the role table of DESIGN.md §1, in one place.
+"""Who may do what: the role table (physiotherapist, clinic admin, API reader), in one place.
 
 Services call :func:`require` before writing; the API's permission class and the
 pages consult :func:`allowed` with the same action names, so the rules cannot drift.

@@ -1,5 +1,5 @@
-"""Snapshots: JSON-safe copies of rows (the audit trail's before/after, sign-off digests),
-and one consistent view of the database for the reads of a document."""
+"""Snapshots: JSON-safe copies of rows (the audit trail's before/after and sign-off
+digests), and one consistent view of the database for reading a whole document."""
 
 import contextlib
 import datetime as dt
@@ -7,7 +7,6 @@ import decimal
 import uuid
 from collections.abc import Iterable, Iterator
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 __all__ = ["consistent_read", "snapshot"]
@@ -39,8 +38,7 @@ def snapshot(instance: models.Model, *, exclude: Iterable[str] = (), **nested) -
     for field in instance._meta.concrete_fields:
         if field.name in skip:
             continue
-        key = field.name if not field.is_relation else field.name
-        data[key] = _json_safe(getattr(instance, field.attname))
+        data[field.name] = _json_safe(getattr(instance, field.attname))
     for name, rows in nested.items():
         data[name] = [snapshot(row) if isinstance(row, models.Model) else _json_safe(row) for row in rows]
     return data
@@ -48,17 +46,15 @@ def snapshot(instance: models.Model, *, exclude: Iterable[str] = (), **nested) -
 
 @contextlib.contextmanager
 def consistent_read(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """Run the reads of one document against one consistent view of the database.
+    """Run the reads of one document (a timeline, a release order …) on one snapshot, so
+    that writes committed meanwhile never show in half of it.
 
-    A document that takes several queries (a patient's whole record, a timeline) must not
-    mix two states when a session is written between its queries. On PostgreSQL the reads
-    run in one READ ONLY transaction at REPEATABLE READ: every query sees the snapshot
-    taken by the first. The isolation level is set on the driver's connection before the
-    transaction begins, so psycopg opens it with ``BEGIN ISOLATION LEVEL …`` and no extra
-    statement is sent. On SQLite a transaction holds its read lock until it ends, which
-    gives the same single view. Inside a transaction already (a request wrapped in one, a
-    test), that transaction's own view is used. Write the access log after the block, so
-    the INSERT is not made inside the read-only snapshot.
+    Outside a transaction it opens one; on PostgreSQL at REPEATABLE READ, whose snapshot
+    is taken at the first statement and held to the end (READ COMMITTED, the default,
+    takes a new one per statement). The level is set on the driver's connection, so it
+    rides on the ``BEGIN`` and costs no statement of its own. SQLite's transactions read
+    one snapshot already. Inside a transaction (a request or test that opened one) the
+    reads join it: its isolation is the caller's choice.
     """
     connection = connections[using]
     if connection.in_atomic_block:
@@ -68,14 +64,16 @@ def consistent_read(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         with transaction.atomic(using=using):
             yield
         return
+    from psycopg import IsolationLevel
+
     connection.ensure_connection()
-    raw = connection.connection
-    previous = raw.isolation_level, raw.read_only
-    raw.isolation_level, raw.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+    driver = connection.connection
+    previous = driver.isolation_level
+    driver.isolation_level = IsolationLevel.REPEATABLE_READ
     try:
         with transaction.atomic(using=using):
             yield
     finally:
-        # The connection may have been closed by an error inside the block.
-        if connection.connection is raw and not raw.closed:
-            raw.isolation_level, raw.read_only = previous
+        # An error inside the block may have closed (and replaced) the connection.
+        if connection.connection is driver and not driver.closed:
+            driver.isolation_level = previous

@@ -10,8 +10,7 @@ from rest_framework.views import APIView
 
 from records import policy
 from records.exceptions import NotPermitted
-
-from .writer import COLUMNS, TargetedMuscleExport, audit_export
+from records.exports import COLUMNS, TargetedMuscleExport, audit_export
 
 __all__ = ["TargetedMusclesExportView"]
 
@@ -29,7 +28,7 @@ class CSVRenderer(BaseRenderer):
 
 
 class TargetedMusclesExportView(APIView):
-    """One row per targeted muscle of the clinic, pseudonymised (see :mod:`api.exports.writer`).
+    """One row per targeted muscle of the clinic, pseudonymised (see :mod:`records.exports`).
 
     Clinic admins only (``export.run``); each export writes one ``export`` audit event.
     Authentication, the role check and the error shape are those of the REST API.

@@ -1,1 +1,1 @@
-"""HL7 FHIR R4 facade over the clinical record (DESIGN.md §6): read-only, JSON only."""
+"""HL7 FHIR R4 facade over the clinical record: read-only, JSON only."""

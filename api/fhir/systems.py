@@ -55,7 +55,7 @@ PAIN_LOINC_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Repor
 # LOINC "Patient Consent" (R4 consent-category value set).
 CONSENT_CATEGORY_LOINC = "59284-0"
 
-# SNOMED CT laterality qualifiers (DESIGN §6). Midline has none: left uncoded, text only.
+# SNOMED CT laterality qualifiers (the codes below). Midline has none: left uncoded, text only.
 LATERALITY = {
     "left": ("7771000", "Left"),
     "right": ("24028007", "Right"),

@@ -42,7 +42,7 @@ SEARCH_MODES = {mode: {"mode": mode} for mode in ("match", "include")}
 
 
 class FHIRReadPermission(BasePermission):
-    """Authenticated staff of a clinic whose role may read the record (DESIGN §1)."""
+    """Authenticated staff of a clinic whose role may read the record (every role reads)."""
 
     message = "Your role may not read clinical records."
 

@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import transaction
+from drf_spectacular.plumbing import resolve_type_hint
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -10,6 +11,7 @@ from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.response import Response
 
 from api.filters import PatientFilter
+from api.serializers.base import api_datetime
 from api.serializers.patients import (
     ConsentGiveSerializer,
     ConsentSerializer,
@@ -17,8 +19,8 @@ from api.serializers.patients import (
     PatientSerializer,
     PatientWriteSerializer,
 )
-from api.serializers.views import ReleaseOrderSerializer, TimelineSerializer, release_order_data
 from records import selectors, services
+from records.histories import ReleaseOrder, Timeline
 from records.models import Assessment, Patient
 
 from .base import IF_MATCH, ClinicViewSet, etag_for
@@ -128,7 +130,8 @@ class PatientViewSet(
         return Response(ConsentSerializer(consent).data)
 
     @extend_schema(
-        responses=ReleaseOrderSerializer,
+        # The builder's return type is the documented schema.
+        responses={200: OpenApiResponse(resolve_type_hint(ReleaseOrder), description=ReleaseOrder.__doc__)},
         summary="Order of release across sessions",
         parameters=[OpenApiParameter("assessment", str, description="An assessment id: narrows to one course.")],
     )
@@ -146,9 +149,12 @@ class PatientViewSet(
                 raise ValidationError({"assessment": ["No such assessment of this patient."]})
         result = selectors.release_order_for_patient(patient, assessment=assessment)
         self._log_view(patient, "release_order")
-        return Response(release_order_data(result))
+        return Response(_release_order_json(result))
 
-    @extend_schema(responses=TimelineSerializer, summary="Assessments, sessions, pain scores and addenda in time order")
+    @extend_schema(
+        responses={200: OpenApiResponse(resolve_type_hint(Timeline), description=Timeline.__doc__)},
+        summary="Assessments, sessions, pain scores and addenda in time order",
+    )
     @action(detail=True, methods=["get"], filterset_class=None)
     def timeline(self, request, pk=None):
         patient = self.get_record(Patient)
@@ -161,6 +167,14 @@ class PatientViewSet(
         # instead of a query for it.
         patient.clinic = self.clinic
         services.audit_view(actor=self.request.user, patient=patient, what=what)
+
+
+def _release_order_json(result: ReleaseOrder) -> dict:
+    """The release order as the API writes it: the session times in REST framework's format
+    (``api_datetime``, as every other representation writes instants); the renderer writes
+    the rest (UUIDs) itself."""
+    sessions = [{**session, "started_at": api_datetime(session["started_at"])} for session in result["sessions"]]
+    return {**result, "sessions": sessions}
 
 
 def _is_uuid(value: str) -> bool:

@@ -130,7 +130,8 @@ class DraftRecordAdmin(ClinicScopedAdmin):
             try:
                 sign(actor=request.user, record=record)
             except DomainError as exc:
-                # Chart number, not name: messages travel in the session cookie store.
+                # Chart number, not name: messages wait in the server-side session (SessionStorage)
+                # until shown, and patient names stay out of stores that outlive the request.
                 self.message_user(
                     request, f"{noun} of {record.patient.chart_number} not signed: {refusal_message(exc)}",
                     messages.ERROR,

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from records import policy
+from records import clinical, policy
 from records.choices import SEGMENTS, AuditAction, RecordStatus
 from records.exceptions import InvalidInput, NotPermitted, RecordLocked
 from records.integrity import assessment_digest
@@ -23,13 +23,8 @@ ASSESSMENT_EDITABLE_FIELDS = ("assessed_at", "chief_complaint", "history", "affe
 def _check_time(errors: FieldErrors, field: str, value, patient: Patient) -> None:
     if not isinstance(value, dt.datetime):
         return
-    if timezone.is_naive(value):
-        errors.add(field, "Give a time with a timezone.")
-        return
-    if value.date() < patient.date_of_birth:
-        errors.add(field, "This is before the patient's date of birth.")
-    if value > timezone.now() + dt.timedelta(days=1):
-        errors.add(field, "This is too far in the future.")
+    for problem in clinical.recorded_time_problems(value, date_of_birth=patient.date_of_birth, now=timezone.now()):
+        errors.add(field, problem)
 
 
 def _check_segments(errors: FieldErrors, segments) -> list[str]:

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from records import policy
+from records import clinical, policy
 from records.choices import AuditAction, PainMoment, RecordStatus
 from records.exceptions import ConsentRequired, InvalidInput, RecordLocked, RuleViolation, SharpsCountMismatch
 from records.integrity import session_digest
@@ -223,12 +223,12 @@ def session_sign(*, actor, session: TreatmentSession, expected_version: int | No
         raise RecordLocked("This session is already signed; add an addendum instead.")
     if not actor.is_superuser and session.practitioner_id != actor.pk:
         raise RuleViolation("Only the practitioner who recorded this session may sign it.")
-    if session.needles_removed != session.needles_used:
-        raise SharpsCountMismatch(
-            f"Sharps count mismatch: {session.needles_used} needles used but {session.needles_removed} "
-            "removed and disposed. Account for every needle before signing."
-        )
-    if session.targeted_muscles.exists() or session.needles_used:
+    refusal = clinical.sharps_refusal(needles_used=session.needles_used, needles_removed=session.needles_removed)
+    if refusal:
+        raise SharpsCountMismatch(refusal)
+    if clinical.needling_needs_consent(
+        has_targeted_muscles=session.targeted_muscles.exists(), needles_used=session.needles_used
+    ):
         _require_consent(session.patient)
     before = snapshot(session, exclude=("version",))
     session.status = RecordStatus.SIGNED

@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from api.exports import writer
-from api.exports.writer import COLUMNS, patient_key
+from records import exports as writer
 from records.choices import AuditAction
+from records.exports import COLUMNS, patient_key
 from records.models import AuditEvent
 from tests.fhir.conftest import record_history
 

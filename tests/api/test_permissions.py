@@ -1,4 +1,4 @@
-"""The role table of DESIGN §1 as a matrix: role × endpoint × method, anonymous (401) and
+"""The role table (records.policy) as a matrix: role × endpoint × method, anonymous (401) and
 staff of another clinic (404 on detail, nothing of ours in lists, 400 for our ids in bodies)."""
 
 import datetime as dt

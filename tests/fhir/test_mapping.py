@@ -1,4 +1,4 @@
-"""The mapping of DESIGN §6: every resource the facade emits validates with the R4B models,
+"""The FHIR mapping: every resource the facade emits validates with the R4B models,
 and carries the codes, references and extensions the design names."""
 
 import pytest

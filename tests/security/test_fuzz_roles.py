@@ -45,7 +45,7 @@ FUZZ_STATS: Counter = Counter()
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
 # Schema-valid is not the same as valid: an unknown or other clinic's id in a body is a 400
-# on that field (DESIGN §5), a stale or empty If-Match is a 412, DELETE of a patient is a 405
+# on that field (clinic isolation), a stale or empty If-Match is a 412, DELETE of a patient is a 405
 # (patients are archived). The other statuses stay as schemathesis expects them.
 schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
     expected_statuses=["2xx", "3xx", "400", "401", "403", "404", "405", "409", "412", "429"]

@@ -4,24 +4,23 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
-from records import services
+from records import clinical, services
 from records.choices import AdverseEventKind, Outcome, PainMoment, TwitchResponse
 from records.models import Assessment, AssessmentFinding, Muscle, PlanItem
 from records.selectors import (
-    TWITCH_GRADE,
     current_consent_among,
     patient_timeline,
     recent_views_of_patient,
     release_order_for_patient,
     signature_states,
 )
+from records.snapshots import consistent_read
 from web.access import clinic_patient, clinic_view, require
 from web.bodymap import HEAD, VIEWBOX, body_outline, markers_for
 from web.catalogue import segment_range
 
 __all__ = ["patient_chart"]
 
-MCID_POINTS = 2  # NPRS minimal clinically important difference (Childs 2005; Farrar 2001)
 OUTCOME_SYMBOL = {Outcome.RELEASED: "●", Outcome.PARTIAL: "◐", Outcome.NOT_RELEASED: "○"}
 
 
@@ -53,7 +52,7 @@ def _grid(order: dict) -> dict:
             if release:
                 release = {
                     **release,
-                    "grade": TWITCH_GRADE[release["twitch_response"]],
+                    "grade": clinical.twitch_grade(release["twitch_response"]),
                     "twitch_label": TwitchResponse(release["twitch_response"]).label,
                     "outcome_label": Outcome(release["outcome"]).label,
                     "outcome_symbol": OUTCOME_SYMBOL[release["outcome"]],
@@ -82,7 +81,7 @@ def _pain(timeline: list[dict]) -> dict:
         if entry["type"] != "session" or (entry["pain_before"] is None and entry["pain_after"] is None):
             continue
         before, after = entry["pain_before"], entry["pain_after"]
-        change = before - after if before is not None and after is not None else None
+        change = clinical.pain_change(before, after)
         points.append(
             {
                 "number": entry["number"],
@@ -90,12 +89,12 @@ def _pain(timeline: list[dict]) -> dict:
                 "before": before,
                 "after": after,
                 "change": change,
-                "percent": round(100 * change / before) if change is not None and before else None,
-                "mcid": change is not None and (change >= MCID_POINTS or (before and change / before >= 0.3)),
+                "percent": clinical.pain_percent_change(before, change),
+                "mcid": clinical.reaches_mcid(before, after),
             }
         )
     reference = baseline if baseline is not None else (points[0]["before"] if points else None)
-    threshold = reference - MCID_POINTS if reference is not None and reference >= MCID_POINTS else None
+    threshold = clinical.mcid_threshold(reference)
     return {
         "points": points,
         "reference": reference,
@@ -126,6 +125,7 @@ def _course(patient):
 
 
 @clinic_view
+@consistent_read()  # the chart's reads in one snapshot: a session saved meanwhile shows whole or not at all
 def patient_chart(request, pk):
     require(request, "record.read")
     patient = clinic_patient(request, pk)

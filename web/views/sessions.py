@@ -8,9 +8,10 @@ from django.views.decorators.http import require_POST
 
 from records import policy, services
 from records.choices import PainMoment
+from records.clinical import warnings_for_targets
 from records.exceptions import ConsentRequired, DomainError, InvalidInput, SharpsCountMismatch
 from records.models import Addendum, Assessment, PainScore, TargetedMuscle, TreatmentSession
-from records.selectors import current_consent, session_warnings, warnings_for_targets
+from records.selectors import current_consent, session_warnings
 from web.access import clinic_patient, clinic_session, clinic_view, require, session_left_alone
 from web.catalogue import Catalogue
 from web.forms import (

@@ -7,7 +7,7 @@ as an ``export`` by the command. ``--out -`` writes to standard output.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from api.exports.writer import audit_export, write_csv
+from records.exports import audit_export, write_csv
 from records.models import Clinic
 from records.request_context import source
 

@@ -121,7 +121,7 @@ PRESENTATIONS = (
     ),
 )
 
-# Adverse event rates per treatment (Brady et al. 2014, DESIGN.md §2).
+# Adverse event rates per treatment (Brady et al. 2014, 7,629 treatments).
 ADVERSE_RATES = (("bruising", 0.076), ("bleeding", 0.047), ("pain_during", 0.030), ("post_needling_soreness", 0.022))
 ADVERSE_NOTES = {
     "bruising": "Small bruise at the needle site; advised ice.",
