@@ -8,19 +8,15 @@ import datetime as dt
 import uuid
 from collections import OrderedDict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from records.choices import NEEDLING_PRECAUTIONS, SEGMENTS, PainMoment, Side, TwitchResponse
 from records.models import (
-    Addendum,
     Assessment,
-    AssessmentFinding,
     Consent,
     Muscle,
-    PainScore,
     Patient,
-    PlanItem,
     TargetedMuscle,
     TreatmentSession,
 )
@@ -28,7 +24,6 @@ from records.sql import db_id, fetch, to_instant, to_json, to_uuid
 
 __all__ = [
     "TWITCH_GRADE",
-    "assessments_for_clinic",
     "current_consent",
     "current_consent_among",
     "display_name_of",
@@ -37,7 +32,6 @@ __all__ = [
     "patients_for_clinic",
     "recent_views_of_patient",
     "release_order_for_patient",
-    "sessions_for_clinic",
     "session_warnings",
     "signature_states",
     "warnings_for_targets",
@@ -78,42 +72,6 @@ def patients_for_clinic(clinic, *, include_archived: bool = False) -> QuerySet[P
     if not include_archived:
         queryset = queryset.filter(archived_at__isnull=True)
     return queryset
-
-
-def _targeted_prefetch() -> Prefetch:
-    return Prefetch(
-        "targeted_muscles",
-        queryset=TargetedMuscle.objects.select_related("muscle").order_by("order"),
-    )
-
-
-def sessions_for_clinic(clinic) -> QuerySet[TreatmentSession]:
-    """The clinic's sessions with everything a session representation needs, in 6 queries."""
-    return (
-        TreatmentSession.objects.filter(clinic=clinic)
-        .select_related("practitioner", "signed_by", "patient")
-        .prefetch_related(
-            _targeted_prefetch(),
-            Prefetch("pain_scores", queryset=PainScore.objects.order_by("recorded_at", "moment")),
-            "adverse_events",
-            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
-            "patient__precautions",
-        )
-    )
-
-
-def assessments_for_clinic(clinic) -> QuerySet[Assessment]:
-    """The clinic's assessments with findings, plan (muscles named), addenda and signers
-    prefetched: a constant number of queries for any page of assessments."""
-    return (
-        Assessment.objects.filter(clinic=clinic)
-        .select_related("patient", "practitioner", "signed_by")
-        .prefetch_related(
-            Prefetch("findings", queryset=AssessmentFinding.objects.select_related("muscle")),
-            Prefetch("plan", queryset=PlanItem.objects.select_related("muscle").order_by("order")),
-            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
-        )
-    )
 
 
 def muscles_for_segments(segments) -> QuerySet[Muscle]:

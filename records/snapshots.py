@@ -1,13 +1,50 @@
-"""JSON-safe snapshots of rows, for the audit trail's before/after and sign-off digests."""
+"""Snapshots: JSON-safe copies of rows (the audit trail's before/after, sign-off digests),
+and consistent reads (one view of the database for a document built from several queries).
+"""
 
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from django.db import models
+from django.db import connection, models, transaction
 
-__all__ = ["snapshot"]
+__all__ = ["consistent_read", "snapshot"]
+
+
+@contextmanager
+def consistent_read() -> Iterator[None]:
+    """Run the queries inside on one snapshot of the database, so a document read in
+    several queries (a page of sessions, a timeline, ``$everything``) never mixes the
+    states before and after a concurrent write.
+
+    PostgreSQL: one transaction at REPEATABLE READ (psycopg opens it with
+    ``BEGIN ISOLATION LEVEL REPEATABLE READ``: no extra round trip). SQLite: one
+    transaction, which reads one state of the file from its first read to its end.
+    Inside a transaction already (``atomic``, a test), the queries join it and its
+    isolation holds. Keep writes (such as the access-log row) outside: the snapshot is
+    for reading.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            yield
+        return
+    from psycopg import IsolationLevel
+
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.isolation_level
+    raw.isolation_level = IsolationLevel.REPEATABLE_READ
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        if not raw.closed:
+            raw.isolation_level = previous
 
 
 def _json_safe(value):
@@ -36,8 +73,7 @@ def snapshot(instance: models.Model, *, exclude: Iterable[str] = (), **nested) -
     for field in instance._meta.concrete_fields:
         if field.name in skip:
             continue
-        key = field.name if not field.is_relation else field.name
-        data[key] = _json_safe(getattr(instance, field.attname))
+        data[field.name] = _json_safe(getattr(instance, field.attname))
     for name, rows in nested.items():
         data[name] = [snapshot(row) if isinstance(row, models.Model) else _json_safe(row) for row in rows]
     return data
