@@ -130,7 +130,7 @@ def warnings_for_targets(targets, precautions) -> list[dict]:
 
 
 def session_warnings(session: TreatmentSession) -> list[dict]:
-    """Warnings for a saved session; uses prefetched rows when present (see sessions_for_clinic)."""
+    """Warnings for a saved session; uses prefetched ``targeted_muscles`` and ``patient__precautions`` when present."""
     targets = [(t.muscle, t.side) for t in session.targeted_muscles.all()]
     return warnings_for_targets(targets, session.patient.precautions.all())
 
