@@ -27,6 +27,11 @@ os.environ.setdefault("API_THROTTLE_USER", "100000000/minute")
 # The production entry point: django.setup() and the workers' start-up tuning (gc.freeze).
 importlib.import_module("clinic.wsgi")
 
+# The plain-DRF peer of the sessions list (bench/peer.py) is mounted beside the API.
+from django.conf import settings  # noqa: E402
+
+settings.ROOT_URLCONF = "bench.peer"
+
 import orjson  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -109,7 +114,7 @@ def nest(rows, head: int, child: int, document: int = 0):
     return {"document": top, "parents": list(parents.values())}
 
 
-# Every column of a session representation (api.session_documents), one row per
+# Every column of a session representation (records.representations), one row per
 # targeted muscle; pain scores, adverse events, addenda and precautions as JSON lists,
 # worked out once per session in the derived table ``s`` (not once per joined row).
 SESSION_LISTS = f"""
@@ -275,6 +280,16 @@ def main() -> None:
             ),
         ),
         (
+            # Not judged: how plain REST framework serves the same page (bench/peer.py).
+            "plain DRF peer: sessions list",
+            get(list_client, "/bench-peer/sessions/?page_size=50"),
+            floor_query(
+                session_floor("s.clinic_id = %s", "ORDER BY s.started_at DESC, s.id DESC LIMIT 50",
+                              's.started_at DESC, s.id DESC, t."order"'),
+                [clinic_id], lambda rows: nest(rows, *SESSION_SHAPE),
+            ),
+        ),
+        (
             "session detail",
             get(deep_client, f"/api/v1/sessions/{deep_session.pk}/"),
             floor_query(
@@ -310,7 +325,7 @@ def main() -> None:
         floor_samples = timed(floor, repeat)
         results.append(
             {
-                "endpoint": name, "kind": "read", "p50": pct(samples, 0.5), "p95": pct(samples, 0.95),
+                "endpoint": name, "kind": "peer" if name.startswith("plain DRF") else "read", "p50": pct(samples, 0.5), "p95": pct(samples, 0.95),
                 "queries": queries, "floor_p50": pct(floor_samples, 0.5),
             }
         )

@@ -6,7 +6,7 @@ issues a query per row: their query counts do not grow with the length of a hist
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 # The rules and the history documents have their own modules; their names stay
@@ -14,21 +14,15 @@ from django.utils import timezone
 from records.clinical import TWITCH_GRADE, myotome_matches, warnings_for_targets
 from records.histories import display_name_of, patient_timeline, release_order_for_patient
 from records.models import (
-    Addendum,
     Assessment,
-    AssessmentFinding,
     Consent,
     Muscle,
-    PainScore,
     Patient,
-    PlanItem,
-    TargetedMuscle,
     TreatmentSession,
 )
 
 __all__ = [
     "TWITCH_GRADE",
-    "assessments_for_clinic",
     "current_consent",
     "current_consent_among",
     "display_name_of",
@@ -36,7 +30,6 @@ __all__ = [
     "patients_for_clinic",
     "recent_views_of_patient",
     "release_order_for_patient",
-    "sessions_for_clinic",
     "session_warnings",
     "signature_states",
     "warnings_for_targets",
@@ -75,42 +68,6 @@ def patients_for_clinic(clinic, *, include_archived: bool = False) -> QuerySet[P
     return queryset
 
 
-def _targeted_prefetch() -> Prefetch:
-    return Prefetch(
-        "targeted_muscles",
-        queryset=TargetedMuscle.objects.select_related("muscle").order_by("order"),
-    )
-
-
-def sessions_for_clinic(clinic) -> QuerySet[TreatmentSession]:
-    """The clinic's sessions with everything a session representation needs, in 6 queries."""
-    return (
-        TreatmentSession.objects.filter(clinic=clinic)
-        .select_related("practitioner", "signed_by", "patient")
-        .prefetch_related(
-            _targeted_prefetch(),
-            Prefetch("pain_scores", queryset=PainScore.objects.order_by("recorded_at", "moment")),
-            "adverse_events",
-            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
-            "patient__precautions",
-        )
-    )
-
-
-def assessments_for_clinic(clinic) -> QuerySet[Assessment]:
-    """The clinic's assessments with findings, plan (muscles named), addenda and signers
-    prefetched: a constant number of queries for any page of assessments."""
-    return (
-        Assessment.objects.filter(clinic=clinic)
-        .select_related("patient", "practitioner", "signed_by")
-        .prefetch_related(
-            Prefetch("findings", queryset=AssessmentFinding.objects.select_related("muscle")),
-            Prefetch("plan", queryset=PlanItem.objects.select_related("muscle").order_by("order")),
-            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
-        )
-    )
-
-
 def muscles_for_segments(segments) -> QuerySet[Muscle]:
     """Muscles whose myotome includes any of ``segments`` (e.g. L5 → gluteus medius …).
 
@@ -125,7 +82,7 @@ def muscles_for_segments(segments) -> QuerySet[Muscle]:
 
 
 def session_warnings(session: TreatmentSession) -> list[dict]:
-    """Warnings for a saved session; uses prefetched rows when present (see sessions_for_clinic)."""
+    """Warnings for a saved session; uses prefetched ``targeted_muscles`` and ``patient__precautions`` when present."""
     targets = [(t.muscle, t.side) for t in session.targeted_muscles.all()]
     return warnings_for_targets(targets, session.patient.precautions.all())
 

@@ -131,18 +131,3 @@ def to_number(value, places: int) -> float | None:
     """A decimal column as the API writes it (``COERCE_DECIMAL_TO_STRING = False``): a
     JSON number, rounded to the column's decimal places."""
     return None if value is None else round(float(value), places)
-
-
-@functools.lru_cache(maxsize=64)
-def _row_type(names: tuple[str, ...]) -> type:
-    return collections.namedtuple("Row", names)
-
-
-def fetch_named(sql: str, params=()) -> list[tuple]:
-    """All rows of ``sql`` as named tuples: each column is read by its name (the SQL's
-    ``AS`` alias), so adding or moving a column cannot shift what a reader gets."""
-    with cursor() as c:
-        c.execute(sql, params)
-        rows = c.fetchall()
-        row_type = _row_type(tuple(column[0] for column in c.description))
-    return [row_type._make(row) for row in rows]

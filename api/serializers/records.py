@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from records.choices import (
@@ -14,22 +13,16 @@ from records.choices import (
     Side,
     TwitchResponse,
 )
-from records.models import (
-    Addendum,
-    AdverseEvent,
-    Assessment,
-    AssessmentFinding,
-    AuditEvent,
-    Muscle,
-    PainScore,
-    Patient,
-    PlanItem,
-    TargetedMuscle,
-    TreatmentSession,
-)
-from records.selectors import session_warnings
+from records.models import Assessment, AuditEvent, Muscle, Patient
 
-from .base import ClinicScopedPrimaryKeyField, StrictSerializer, display_name
+from .base import ClinicScopedPrimaryKeyField, StrictSerializer
+from .representations import (
+    AddendumSerializer,
+    AssessmentSerializer,
+    PainScoreSerializer,
+    SessionSerializer,
+    WarningSerializer,
+)
 
 __all__ = [
     "AddendumCreateSerializer",
@@ -66,78 +59,11 @@ class MuscleSerializer(serializers.ModelSerializer):
     segments = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
-class _MuscleNameMixin(serializers.Serializer):
-    muscle_name = serializers.CharField(source="muscle.name", read_only=True)
-
-
 # --- addenda ------------------------------------------------------------------------
-
-
-class AddendumSerializer(serializers.ModelSerializer):
-    """A dated, authored correction of a signed record."""
-
-    author_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Addendum
-        fields = ["id", "session", "assessment", "author", "author_name", "text", "created_at"]
-        read_only_fields = fields
-
-    def get_author_name(self, addendum: Addendum) -> str:
-        return display_name(addendum.author)
 
 
 class AddendumCreateSerializer(StrictSerializer):
     text = serializers.CharField(max_length=20000)
-
-
-# --- nested rows (read) -------------------------------------------------------------
-
-
-class TargetedMuscleSerializer(_MuscleNameMixin, serializers.ModelSerializer):
-    segment = serializers.CharField(read_only=True, help_text="Root level needled (paraspinals), or empty.")
-
-    class Meta:
-        model = TargetedMuscle
-        fields = [
-            "id", "order", "muscle", "muscle_name", "side", "segment", "needle_length_mm", "needle_diameter_mm",
-            "twitch_response", "twitch_count", "outcome", "notes",
-        ]
-        read_only_fields = fields
-
-
-class SessionPainScoreSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = PainScore
-        fields = ["id", "moment", "score", "region", "recorded_at"]
-        read_only_fields = fields
-
-
-class AdverseEventSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = AdverseEvent
-        fields = ["id", "kind", "severity", "notes"]
-        read_only_fields = fields
-
-
-class FindingSerializer(_MuscleNameMixin, serializers.ModelSerializer):
-    class Meta:
-        model = AssessmentFinding
-        fields = ["id", "muscle", "muscle_name", "side", "taut_band", "tenderness", "notes"]
-        read_only_fields = fields
-
-
-class PlanItemSerializer(_MuscleNameMixin, serializers.ModelSerializer):
-    class Meta:
-        model = PlanItem
-        fields = ["id", "order", "muscle", "muscle_name", "side", "rationale"]
-        read_only_fields = fields
-
-
-class WarningSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="`lung_field`, `lung_field_bilateral`, `precaution_<code>`.")
-    message = serializers.CharField()
-    muscles = serializers.ListField(child=serializers.UUIDField(), required=False)
 
 
 # --- nested rows (write) ------------------------------------------------------------
@@ -209,72 +135,8 @@ class PlanItemInputSerializer(StrictSerializer):
 
 
 # --- records (read) -----------------------------------------------------------------
-
-
-class _SignedRecordMixin(serializers.Serializer):
-    practitioner_name = serializers.SerializerMethodField()
-    signed_by_name = serializers.SerializerMethodField()
-    addenda = AddendumSerializer(many=True, read_only=True)
-
-    def get_practitioner_name(self, record) -> str:
-        return display_name(record.practitioner)
-
-    def get_signed_by_name(self, record) -> str | None:
-        return display_name(record.signed_by) if record.signed_by_id else None
-
-
-class AssessmentSerializer(_SignedRecordMixin, serializers.ModelSerializer):
-    """An assessment with its findings, ordered plan, sign-off and addenda."""
-
-    findings = FindingSerializer(many=True, read_only=True)
-    plan = PlanItemSerializer(many=True, read_only=True)
-    affected_segments = serializers.ListField(child=serializers.CharField(), read_only=True)
-
-    class Meta:
-        model = Assessment
-        fields = [
-            "id", "patient", "practitioner", "practitioner_name", "assessed_at", "chief_complaint", "history",
-            "affected_segments", "findings", "plan", "status", "signed_at", "signed_by", "signed_by_name",
-            "version", "addenda", "created_at", "updated_at",
-        ]
-        read_only_fields = fields
-
-
-class SessionSerializer(_SignedRecordMixin, serializers.ModelSerializer):
-    """A treatment session with muscles needled in order, pain, adverse events and warnings."""
-
-    targeted_muscles = TargetedMuscleSerializer(many=True, read_only=True)
-    pain_scores = SessionPainScoreSerializer(many=True, read_only=True)
-    adverse_events = AdverseEventSerializer(many=True, read_only=True)
-    warnings = serializers.SerializerMethodField(
-        help_text="Clinical warnings that do not block: lung-field muscles, needling precautions."
-    )
-
-    class Meta:
-        model = TreatmentSession
-        fields = [
-            "id", "patient", "assessment", "practitioner", "practitioner_name", "started_at", "number",
-            "targeted_muscles", "pain_scores", "adverse_events", "needles_used", "needles_removed", "exercises",
-            "notes", "status", "signed_at", "signed_by", "signed_by_name", "version", "addenda", "warnings",
-            "created_at", "updated_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(WarningSerializer(many=True))
-    def get_warnings(self, session: TreatmentSession) -> list[dict]:
-        return session_warnings(session)
-
-
-class PainScoreSerializer(serializers.ModelSerializer):
-    """An NPRS rating 0–10 of a patient at a moment of care."""
-
-    class Meta:
-        model = PainScore
-        fields = [
-            "id", "patient", "session", "assessment", "moment", "score", "region", "recorded_at",
-            "created_at", "updated_at",
-        ]
-        read_only_fields = fields
+# Sessions, assessments, pain scores and addenda are described by serializers generated
+# from their representation types (api/serializers/representations.py).
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -3,9 +3,10 @@
 import uuid
 
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.plumbing import resolve_type_hint
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.response import Response
@@ -22,8 +23,15 @@ from api.serializers.patients import (
 from records import selectors, services
 from records.histories import ReleaseOrder, Timeline
 from records.models import Assessment, Patient
+from records.representations import (
+    PATIENT_COLUMNS,
+    consent_representation,
+    patient_representation,
+    patient_representations,
+)
+from records.snapshots import consistent_read
 
-from .base import IF_MATCH, ClinicViewSet, etag_for
+from .base import IF_MATCH, ClinicViewSet
 
 __all__ = ["PatientViewSet"]
 
@@ -39,11 +47,7 @@ __all__ = ["PatientViewSet"]
         responses={405: OpenApiResponse(description="Always; use `POST /api/v1/patients/{id}/archive/`.")},
     ),
 )
-class PatientViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    ClinicViewSet,
-):
+class PatientViewSet(ClinicViewSet):
     """Patients of your clinic."""
 
     serializer_class = PatientSerializer
@@ -65,13 +69,38 @@ class PatientViewSet(
     }
 
     def get_queryset(self):
-        return selectors.patients_for_clinic(self.clinic, include_archived=True)
+        # Archived patients too: PatientFilter hides them from lists unless asked for.
+        return Patient.objects.filter(clinic=self.clinic)
+
+    def list(self, request, *args, **kwargs):
+        with consistent_read():
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*PATIENT_COLUMNS))
+            documents = patient_representations(page)
+        return self.get_paginated_response(documents)
 
     def retrieve(self, request, *args, **kwargs):
-        patient = self.get_object()
-        self._log_view(patient, "patient")
-        response = Response(self.get_serializer(patient).data)
-        response["ETag"] = etag_for(patient)
+        document = self._document(self.kwargs["pk"])
+        self._log_view(Patient(pk=document["id"]), "patient")
+        return self._document_response(document)
+
+    def respond(self, pk, *, status_code=status.HTTP_200_OK, serializer_class=None) -> Response:
+        return self._document_response(self._document(pk), status_code=status_code)
+
+    def _document(self, pk) -> dict:
+        try:
+            patient_id = uuid.UUID(str(pk))
+        except ValueError:
+            raise Http404 from None
+        with consistent_read():
+            document = patient_representation(self.clinic, patient_id)
+        if document is None:
+            raise Http404
+        return document
+
+    @staticmethod
+    def _document_response(document: dict, *, status_code=status.HTTP_200_OK) -> Response:
+        response = Response(document, status=status_code)
+        response["ETag"] = f'"{document["version"]}"'
         return response
 
     def create(self, request, *args, **kwargs):
@@ -101,7 +130,7 @@ class PatientViewSet(
         return self.respond(patient.pk)
 
     def destroy(self, request, *args, **kwargs):
-        self.get_object()
+        self.get_record(Patient)
         raise MethodNotAllowed(
             "DELETE", detail="Patients are never deleted; POST /api/v1/patients/{id}/archive/ archives them."
         )
@@ -119,7 +148,7 @@ class PatientViewSet(
         data = self.validated(ConsentGiveSerializer)
         patient = self.get_record(Patient)
         consent = services.consent_give(actor=request.user, patient=patient, **data)
-        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+        return Response(consent_representation(consent.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ConsentWithdrawSerializer, responses=ConsentSerializer, summary="Withdraw consent")
     @action(detail=True, methods=["post"], url_path="consent/withdraw", url_name="consent-withdraw")
@@ -127,7 +156,7 @@ class PatientViewSet(
         data = self.validated(ConsentWithdrawSerializer)
         patient = self.get_record(Patient)
         consent = services.consent_withdraw(actor=request.user, patient=patient, **data)
-        return Response(ConsentSerializer(consent).data)
+        return Response(consent_representation(consent.pk))
 
     @extend_schema(
         # The builder's return type is the documented schema.

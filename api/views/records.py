@@ -26,12 +26,23 @@ from api.serializers.records import (
     SessionWriteSerializer,
     VerifySerializer,
 )
-from records import integrity, selectors, services
+from records import integrity, services
 from records.choices import RecordStatus
 from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TreatmentSession
+from records.representations import (
+    ASSESSMENT_COLUMNS,
+    PAIN_SCORE_COLUMNS,
+    addendum_representation,
+    assessment_representation,
+    assessment_representations,
+    pain_score_representation,
+    pain_score_representations,
+    session_representation,
+    session_representations,
+)
+from records.snapshots import consistent_read
 
-from ..session_documents import session_documents
-from .base import IF_MATCH, ClinicViewSet, etag_for
+from .base import IF_MATCH, ClinicViewSet
 
 __all__ = ["AssessmentViewSet", "AuditEventViewSet", "MuscleViewSet", "PainScoreViewSet", "SessionViewSet"]
 
@@ -54,19 +65,48 @@ class MuscleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
         return Muscle.objects.all()
 
 
-class _SignedRecordViewSet(mixins.ListModelMixin, ClinicViewSet):
-    """Shared actions of assessments and sessions: detail (logged), sign, addenda, verify."""
+def _uuid_or_404(pk) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404 from None
+
+
+def _document_response(document: dict, *, status_code=status.HTTP_200_OK) -> Response:
+    """A record's representation with its ETag (its version, which every write bumps)."""
+    response = Response(document, status=status_code)
+    response["ETag"] = f'"{document["version"]}"'
+    return response
+
+
+class _SignedRecordViewSet(ClinicViewSet):
+    """Shared actions of assessments and sessions: list and detail (logged) from the
+    record's representation builder, sign, addenda, verify."""
 
     model: type
     view_name: str
 
+    def representation(self, pk) -> dict | None:
+        """The record's representation (the builder of its resource), or None."""
+        raise NotImplementedError
+
     def retrieve(self, request, *args, **kwargs):
-        record = self.get_object()
-        record.patient.clinic = self.clinic  # same clinic (scoped queryset): no query for it
-        services.audit_view(actor=request.user, patient=record.patient, what=self.view_name, object_id=str(record.pk))
-        response = Response(self.get_serializer(record).data)
-        response["ETag"] = etag_for(record)
-        return response
+        document = self._document(self.kwargs["pk"])
+        # The access-log row is written after the snapshot read, outside it.
+        patient = Patient(pk=document["patient"], clinic=self.clinic)
+        services.audit_view(actor=request.user, patient=patient, what=self.view_name, object_id=str(document["id"]))
+        return _document_response(document)
+
+    def respond(self, pk, *, status_code=status.HTTP_200_OK, serializer_class=None) -> Response:
+        return _document_response(self._document(pk), status_code=status_code)
+
+    def _document(self, pk) -> dict:
+        record_id = _uuid_or_404(pk)
+        with consistent_read():
+            document = self.representation(record_id)
+        if document is None:
+            raise Http404
+        return document
 
     def _sign(self, sign_service, field: str):
         record = self.get_record(self.model)
@@ -77,7 +117,7 @@ class _SignedRecordViewSet(mixins.ListModelMixin, ClinicViewSet):
         data = self.validated(AddendumCreateSerializer)
         record = self.get_record(self.model)
         addendum = services.addendum_create(actor=self.request.user, record=record, text=data["text"])
-        return Response(AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
+        return Response(addendum_representation(addendum.pk), status=status.HTTP_201_CREATED)
 
     def _verify(self, verify):
         record = self.get_record(self.model)
@@ -117,7 +157,16 @@ class AssessmentViewSet(_SignedRecordViewSet):
     }
 
     def get_queryset(self):
-        return selectors.assessments_for_clinic(self.clinic)
+        return Assessment.objects.filter(clinic=self.clinic)
+
+    def representation(self, pk):
+        return assessment_representation(self.clinic, pk)
+
+    def list(self, request, *args, **kwargs):
+        with consistent_read():
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*ASSESSMENT_COLUMNS))
+            documents = assessment_representations(page)
+        return self.get_paginated_response(documents)
 
     def create(self, request, *args, **kwargs):
         data = self.validated(AssessmentWriteSerializer)
@@ -186,40 +235,17 @@ class SessionViewSet(_SignedRecordViewSet):
     }
 
     def get_queryset(self):
-        return selectors.sessions_for_clinic(self.clinic)
+        return TreatmentSession.objects.filter(clinic=self.clinic)
 
-    # Reads, and the re-read after each write, come from session_documents (fixed SQL);
-    # SessionSerializer describes the same shape for the OpenAPI schema.
+    def representation(self, pk):
+        return session_representation(self.clinic, pk)
 
     def list(self, request, *args, **kwargs):
-        rows = self.filter_queryset(TreatmentSession.objects.filter(clinic=self.clinic)).values("id", "started_at")
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(session_documents(self.clinic, [row["id"] for row in page]))
-
-    def retrieve(self, request, *args, **kwargs):
-        document = self._document(self.kwargs["pk"])
-        patient = Patient(pk=document["patient"], clinic=self.clinic)
-        services.audit_view(actor=request.user, patient=patient, what=self.view_name, object_id=document["id"])
-        return self._document_response(document)
-
-    def respond(self, pk, *, status_code=status.HTTP_200_OK, serializer_class=None) -> Response:
-        return self._document_response(self._document(pk), status_code=status_code)
-
-    def _document(self, pk) -> dict:
-        try:
-            session_id = uuid.UUID(str(pk))
-        except ValueError:
-            raise Http404 from None
-        documents = session_documents(self.clinic, [session_id])
-        if not documents:
-            raise Http404
-        return documents[0]
-
-    @staticmethod
-    def _document_response(document: dict, *, status_code=status.HTTP_200_OK) -> Response:
-        response = Response(document, status=status_code)
-        response["ETag"] = f'"{document["version"]}"'
-        return response
+        # The page's ids and their representations come from one snapshot.
+        with consistent_read():
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("id", "started_at"))
+            documents = session_representations(self.clinic, [row["id"] for row in page])
+        return self.get_paginated_response(documents)
 
     def create(self, request, *args, **kwargs):
         data = self.validated(SessionWriteSerializer)
@@ -270,7 +296,7 @@ class SessionViewSet(_SignedRecordViewSet):
 @extend_schema_view(
     create=extend_schema(request=PainScoreCreateSerializer, responses={201: PainScoreSerializer}),
 )
-class PainScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+class PainScoreViewSet(ClinicViewSet):
     """Pain scores (NPRS 0–10) of your clinic: session ones are read here, standalone ones
     (``baseline``, ``follow_up``) are also written here."""
 
@@ -280,13 +306,23 @@ class PainScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicV
     policy_actions = {"list": "record.read", "retrieve": "record.read", "create": "pain_score.create"}
 
     def get_queryset(self):
-        # One table, no relations rendered: nothing to prefetch.
         return PainScore.objects.filter(clinic=self.clinic)
+
+    def list(self, request, *args, **kwargs):
+        # One table, no relations: the page's named rows are the whole representation.
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*PAIN_SCORE_COLUMNS))
+        return self.get_paginated_response(pain_score_representations(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        document = pain_score_representation(self.clinic, _uuid_or_404(self.kwargs["pk"]))
+        if document is None:
+            raise Http404
+        return Response(document)
 
     def create(self, request, *args, **kwargs):
         data = self.validated(PainScoreCreateSerializer)
         pain = services.pain_score_record(actor=request.user, **data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=pain.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(pain_score_representation(self.clinic, pain.pk), status=status.HTTP_201_CREATED)
 
 
 class AuditEventViewSet(mixins.ListModelMixin, ClinicViewSet):

@@ -385,10 +385,12 @@ def test_cursor_pagination(physio_client, physio, patient):
 # --- query counts -----------------------------------------------------------------------------
 
 # Token lookup (user, membership and clinic joined) 1, the page's ids 1, then
-# api.session_documents: sessions with names and the patients' precautions 1, and what
-# they list (targeted muscles, pain scores, adverse events, addenda) 1.
+# records.representations.sessions: sessions with names and the patients' precautions 1,
+# and what they list (targeted muscles, pain scores, adverse events, addenda) 1. (The
+# snapshot's transaction joins the test's, so it adds no BEGIN/COMMIT here; outside tests
+# it does: make bench counts them.)
 SESSIONS_LIST_QUERIES = 4
-# Token 1, the session documents 2 (no page query), the audit row of the read 1.
+# Token 1, the session representation 2 (no page query), the audit row of the read 1.
 SESSION_DETAIL_QUERIES = 4
 
 
