@@ -56,7 +56,7 @@ class StaffCreateSerializer(StrictSerializer):
 
 class StaffUpdateSerializer(StrictSerializer):
     ignored_keys = frozenset(
-        {"id", "username", "is_active", "mfa_enabled", "last_login", "authorisations"}
+        {"id", "is_active", "mfa_enabled", "last_login", "authorisations"}
     )
 
     role = serializers.CharField(max_length=40, required=False)
