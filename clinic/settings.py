@@ -291,3 +291,8 @@ REST_KNOX = {
     "AUTO_REFRESH": False,  # no write per request
 }
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="IMS Records")
+# Wrong second-factor codes count as failed logins for django-axes (same lockout as wrong
+# passwords), so django-otp's own per-device back-off, which would also refuse the right
+# code for a while with the same "wrong code" answer, is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
