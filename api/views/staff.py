@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
@@ -32,6 +33,12 @@ __all__ = ["StaffViewSet"]
 
 def _today(clinic):
     return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(clinic.timezone)).date()
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = 'Send If-Match with the ETag you read (e.g. If-Match: "3f2a…"); "*" is not enough.'
+    default_code = "precondition_required"
 
 
 def staff_etag(data: dict) -> str:
@@ -74,12 +81,17 @@ class StaffViewSet(mixins.ListModelMixin, ClinicViewSet):
 
     @extend_schema(
         request=StaffUpdateSerializer, parameters=[IF_MATCH],
-        responses={200: StaffSerializer, 412: OpenApiResponse(description="If-Match does not match.")},
+        responses={
+            200: StaffSerializer, 412: OpenApiResponse(description="If-Match does not match."),
+            428: OpenApiResponse(description="If-Match missing."),
+        },
     )
     def partial_update(self, request, pk=None):
         user = self.staff()
-        if_match = request.headers.get("If-Match")
-        if if_match and if_match.strip() != "*" and if_match.strip() != staff_etag(self.item(user.pk)):
+        if_match = (request.headers.get("If-Match") or "").strip()
+        if not if_match or if_match == "*":
+            raise PreconditionRequired()
+        if if_match.removeprefix("W/") != staff_etag(self.item(user.pk)):
             raise PreconditionFailed("The staff member changed since you read them; read again.")
         changes = self.validated(StaffUpdateSerializer, partial=True)
         services.staff_update(actor=request.user, user=user, changes=changes)

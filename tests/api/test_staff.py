@@ -41,8 +41,12 @@ def endpoints(target):
     ]
 
 
-def call(client, method, url, body):
-    headers = {"HTTP_IF_MATCH": "*"} if method == "patch" else {}
+def etag(client, user):
+    return client.get(staff_url(user))["ETag"]
+
+
+def call(client, method, url, body, if_match='"stale"'):
+    headers = {"HTTP_IF_MATCH": if_match} if method == "patch" else {}
     return getattr(client, method)(url, body, format="json", **headers) if body is not None else getattr(
         client, method)(url, **headers)
 
@@ -62,7 +66,8 @@ def test_role_matrix(index, clinic_admin, physio, reader, physio2, other_admin, 
         assert physio2.username not in [item["username"] for item in other.json()["results"]]
     assert call(api_client, method, url, body).status_code == 401
     User.objects.filter(username=INVITE["username"]).delete()
-    response = call(token_client(clinic_admin), method, url, body)
+    admin = token_client(clinic_admin)
+    response = call(admin, method, url, body, if_match=etag(admin, physio2))
     assert response.status_code in (200, 201), response.content
 
 
@@ -189,13 +194,19 @@ def test_patch_changes_role_and_names(admin_client, physio2, clinic_admin):
     event = AuditEvent.objects.get(action="staff_update")
     assert event.before["role"] == "physiotherapist" and event.after["role"] == "clinic_admin"
     stale = admin_client.patch(url, {"first_name": "X"}, format="json", HTTP_IF_MATCH=etag)
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["error"]["code"] == "precondition_failed"
+    for missing in ({}, {"HTTP_IF_MATCH": "*"}):
+        refused = admin_client.patch(url, {"first_name": "X"}, format="json", **missing)
+        assert refused.status_code == 428 and refused.json()["error"]["code"] == "precondition_required"
+    physio2.refresh_from_db()
+    assert physio2.first_name != "X"
 
 
 @pytest.mark.parametrize(("change", "field"), [({"role": "chief"}, "role"), ({"username": "x"}, "username"),
                                                 ({"email": "bad"}, "email")])
 def test_bad_patch_is_400_and_changes_nothing(admin_client, physio2, change, field):
-    response = admin_client.patch(staff_url(physio2), change, format="json", HTTP_IF_MATCH="*")
+    response = admin_client.patch(staff_url(physio2), change, format="json",
+                                  HTTP_IF_MATCH=etag(admin_client, physio2))
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
     physio2.refresh_from_db()
     assert physio2.membership.role == "physiotherapist" and physio2.username == "physio2"
@@ -203,7 +214,7 @@ def test_bad_patch_is_400_and_changes_nothing(admin_client, physio2, change, fie
 
 def test_the_last_active_admin_cannot_be_demoted(admin_client, clinic_admin, clinic):
     response = admin_client.patch(staff_url(clinic_admin), {"role": "physiotherapist"}, format="json",
-                                  HTTP_IF_MATCH="*")
+                                  HTTP_IF_MATCH=etag(admin_client, clinic_admin))
     assert response.status_code == 400
     assert "last active clinic admin" in response.json()["error"]["fields"]["role"][0]
     assert Membership.objects.get(user=clinic_admin).role == Role.CLINIC_ADMIN
@@ -211,10 +222,10 @@ def test_the_last_active_admin_cannot_be_demoted(admin_client, clinic_admin, cli
     # With a second admin, demoting oneself is allowed; an inactive admin does not count.
     User.objects.filter(pk=second.pk).update(is_active=False)
     assert admin_client.patch(staff_url(clinic_admin), {"role": "physiotherapist"}, format="json",
-                              HTTP_IF_MATCH="*").status_code == 400
+                              HTTP_IF_MATCH=etag(admin_client, clinic_admin)).status_code == 400
     User.objects.filter(pk=second.pk).update(is_active=True)
     assert admin_client.patch(staff_url(clinic_admin), {"role": "physiotherapist"}, format="json",
-                              HTTP_IF_MATCH="*").status_code == 200
+                              HTTP_IF_MATCH=etag(admin_client, clinic_admin)).status_code == 200
 
 
 def test_the_last_active_admin_cannot_be_deactivated(clinic_admin, db):
