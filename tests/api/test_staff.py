@@ -354,3 +354,16 @@ def test_an_unneedled_session_signs_without_an_authorisation(clinic, patient):
     user = make_user(clinic=clinic, username="exercise", authorised=False)
     session = record_session(user, patient, slugs=(), needles_used=0, needles_removed=0)
     assert _sign(token_client(user), session).status_code == 200
+
+
+def test_invitation_is_mailed_when_mail_is_configured(admin_client, settings, mailoutbox,
+                                                      django_capture_on_commit_callbacks):
+    settings.EMAIL_CONFIGURED = True
+    with django_capture_on_commit_callbacks(execute=True):  # mailed once the invitation is committed
+        url = admin_client.post("/api/v1/staff/", INVITE, format="json").json()["invitation_url"]
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [INVITE["email"]] and url in mailoutbox[0].body
+    settings.EMAIL_CONFIGURED = False
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/api/v1/staff/", {**INVITE, "username": "second", "email": "s@harbour.example"},
+                          format="json")
+    assert len(mailoutbox) == 1  # not configured: only shown
