@@ -3,28 +3,35 @@
 
 from django.contrib import admin, messages
 
-from api.models import ApiToken
-from api.tokens import token_revoke
+from accounts.models import ApiToken
+from accounts.services import token_revoke
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
-    search_fields = ("user__username", "prefix", "name")
-    readonly_fields = ("user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
-    exclude = ("key_hash",)
+    list_display = ("prefix", "user", "name", "created", "expiry", "last_used_at")
+    search_fields = ("user__username", "token_key", "name")
+    fields = ("user", "name", "created", "expiry", "last_used_at")
+    readonly_fields = fields
     actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        # Revoked, not deleted: the row documents that the token existed.
+    def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    def has_delete_permission(self, request, obj=None):
+        # Revoking goes through the service (audited); the action below does it.
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Revoke selected tokens", permissions=["view"])
     def revoke(self, request, queryset):
-        for token in queryset.filter(revoked_at__isnull=True):
+        for token in queryset:
             token_revoke(actor=request.user, token=token)
         messages.success(request, "The selected tokens are revoked.")

@@ -1,20 +1,24 @@
-"""``Authorization: Token <token>``: hashed lookup, expiry, revocation."""
+"""``Authorization: Token <token>``: django-rest-knox tokens (hashed, expiring, revocable).
 
+knox's own lookup costs a query for the token, one for the user's other tokens (it
+deletes expired ones on every request) and later ones for the membership; this one reads
+the token with its user, membership and clinic in one query and never writes, except
+``last_used_at`` at most once a minute.
+"""
+
+import binascii
 import datetime as dt
-import functools
+from hmac import compare_digest
 
-from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
+from knox.settings import CONSTANTS
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from api.models import ApiToken
-from api.tokens import hash_token
-from records.models import Clinic, Membership
-from records.sql import cursor as sql_cursor
+from accounts.models import ApiToken
 
 __all__ = ["ExpiringTokenAuthentication"]
 
@@ -23,112 +27,39 @@ __all__ = ["ExpiringTokenAuthentication"]
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
 
-class ExpiringTokenAuthentication(BaseAuthentication):
-    """Authenticates ``Authorization: Token <token>`` against hashed, expiring tokens."""
-
-    keyword = "Token"
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """Authenticates ``Authorization: Token <token>`` against knox's hashed, expiring tokens."""
 
     def authenticate(self, request):
-        auth = get_authorization_header(request).split()
-        if not auth or auth[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(auth) != 2:
-            raise exceptions.AuthenticationFailed(_("Invalid token header: give 'Token <token>'."))
         try:
-            raw = auth[1].decode()
+            return super().authenticate(request)
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from exc
-        return self.authenticate_credentials(raw)
 
-    def authenticate_credentials(self, raw: str):
-        token = token_with_user(hash_token(raw))
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+    def authenticate_credentials(self, token: bytes):
+        raw = token.decode("utf-8")
+        try:
+            digest = hash_token(raw)
+        except (TypeError, binascii.Error) as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
+        candidates = ApiToken.objects.select_related("user__membership__clinic").filter(
+            token_key=raw[: CONSTANTS.TOKEN_KEY_LENGTH]
+        )
+        for auth_token in candidates:
+            if compare_digest(digest, auth_token.digest):
+                return self._accept(auth_token)
+        raise exceptions.AuthenticationFailed(_("Invalid token."))
+
+    def _accept(self, auth_token: ApiToken):
         now = timezone.now()
-        if token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed(_("This token has been revoked."))
-        if token.expires_at <= now:
+        if auth_token.expiry is not None and auth_token.expiry <= now:
             raise exceptions.AuthenticationFailed(_("This token has expired; request a new one."))
-        if not token.user.is_active:
+        if not auth_token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is inactive."))
-        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-            token.last_used_at = now
-        return token.user, token
-
-    def authenticate_header(self, request):
-        # Makes DRF answer 401 (with WWW-Authenticate) rather than 403 to anonymous callers.
-        return self.keyword
-
-
-# Every API request starts here, so the token, its user, the user's membership and clinic
-# come from one fixed SQL string instead of an ORM query compiled per request (which cost
-# more than the rest of a small request). Rows become model instances through Django's own
-# column converters, so they are exactly what the ORM would have built.
-# The plan is built on first use, not at import: the user model is only known for sure
-# once the app registry is ready.
-def _joined() -> tuple:
-    return (
-        (ApiToken, "t", None),
-        (get_user_model(), "u", "u.id = t.user_id"),
-        (Membership, "m", "m.user_id = u.id"),
-        (Clinic, "c", "c.id = m.clinic_id"),
-    )
-
-
-@functools.cache
-def _lookup_plan(vendor: str):
-    """The SQL, and per model its field names, column slice and converters (per vendor)."""
-    columns, models = [], []
-    joined = _joined()
-    for model, alias, _on in joined:
-        fields = model._meta.concrete_fields
-        start = len(columns)
-        columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
-        converters = [
-            (i, connection.ops.get_db_converters(f.get_col(alias)) + f.get_db_converters(connection))
-            for i, f in enumerate(fields)
-        ]
-        models.append((model, [f.attname for f in fields], slice(start, len(columns)),
-                       [(i, c) for i, c in converters if c]))
-    joins = " ".join(
-        f"{'JOIN' if alias == 'u' else 'LEFT JOIN'} {model._meta.db_table} {alias} ON {on}"
-        for model, alias, on in joined[1:]
-    )
-    # Identifiers come from model metadata only; the one value is a parameter.
-    sql = f"SELECT {', '.join(columns)} FROM {ApiToken._meta.db_table} t {joins} WHERE t.key_hash = %s"  # noqa: S608
-    return sql, models
-
-
-def token_with_user(key_hash: str) -> ApiToken | None:
-    """The token with this hash, its user, membership and clinic loaded, in one query."""
-    sql, models = _lookup_plan(connection.vendor)
-    with sql_cursor() as cursor:
-        cursor.execute(sql, [key_hash])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    token, user, membership, clinic = (
-        _instance(model, names, row[part], converters) for model, names, part, converters in models
-    )
-    token.user = user
-    if membership is None:
-        # Cached as absent, so reading user.membership raises without another query.
-        type(user).membership.related.set_cached_value(user, None)
-    else:
-        membership.clinic = clinic
-        user.membership = membership
-    return token
-
-
-def _instance(model, names, values, converters):
-    if values[0] is None:  # a LEFT JOIN that found nothing
-        return None
-    values = list(values)
-    for index, functions in converters:
-        for convert in functions:
-            values[index] = convert(values[index], None, connection)
-    return model.from_db(connection.alias, names, values)
+        if auth_token.last_used_at is None or now - auth_token.last_used_at >= LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=auth_token.pk).update(last_used_at=now)
+            auth_token.last_used_at = now
+        return auth_token.user, auth_token
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):

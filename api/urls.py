@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from api.views.auth import TokenView
 from api.views.patients import PatientViewSet
 from api.views.records import AssessmentViewSet, AuditEventViewSet, MuscleViewSet, PainScoreViewSet, SessionViewSet
+from api.views.staff import StaffViewSet
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
@@ -17,6 +18,7 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("pain-scores", PainScoreViewSet, basename="pain-score")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("staff", StaffViewSet, basename="staff")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -41,6 +41,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "records",
+    "accounts",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "api",
     "django_htmx",
     "web",
@@ -56,6 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # MFA: marks the request's user verified (django-otp), then keeps users who owe a
+    # code or an enrolment away from everything else (pages, admin, session API).
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.mfa.MfaGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -200,7 +209,7 @@ REST_FRAMEWORK = {
     # The token scheme comes first so that DRF answers anonymous requests 401 with
     # "WWW-Authenticate: Token" (it asks the first class); sessions enforce CSRF.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.ExpiringTokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",  # django-rest-knox tokens
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -262,3 +271,28 @@ LOGGING = {
         },
     },
 }
+
+# --- Clinic set-up, staff and MFA (accounts app) -------------------------------------
+# Invitation and reset links are built on this address.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Invitation and password-reset links are valid for 72 hours (and only once).
+PASSWORD_RESET_TIMEOUT = 72 * 60 * 60
+# Invitations are mailed too when EMAIL_URL is set (e.g. smtp+tls://user:pw@host:587);
+# otherwise they are only shown to the admin who made them.
+EMAIL_CONFIGURED = bool(env.str("EMAIL_URL", default=""))
+if EMAIL_CONFIGURED:
+    globals().update(env.email_url("EMAIL_URL"))
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ims-records@localhost")
+# API tokens: django-rest-knox, our token model (with a label and last use).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name)
+REST_KNOX = {
+    "TOKEN_MODEL": "accounts.ApiToken",  # noqa: S105
+    "TOKEN_TTL": None,  # each token gets its expiry from API_TOKEN_TTL_DAYS when issued
+    "AUTO_REFRESH": False,  # no write per request
+}
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="IMS Records")
+# Wrong second-factor codes count as failed logins for django-axes (same lockout as wrong
+# passwords), so django-otp's own per-device back-off, which would also refuse the right
+# code for a while with the same "wrong code" answer, is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0

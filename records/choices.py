@@ -6,6 +6,7 @@ __all__ = [
     "SEGMENTS",
     "AdverseEventKind",
     "AuditAction",
+    "AuthorisationKind",
     "BodyView",
     "NEEDLING_PRECAUTIONS",
     "Outcome",
@@ -157,3 +158,23 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUE = "token_issue", "Token issued"
     TOKEN_REVOKE = "token_revoke", "Token revoked"
     DEACTIVATE = "deactivate", "Account deactivated"
+    # Clinic set-up and staff management (accounts app).
+    CLINIC_CREATE = "clinic_create", "Clinic created"
+    STAFF_CREATE = "staff_create", "Staff account created"
+    STAFF_UPDATE = "staff_update", "Staff account changed"
+    STAFF_DEACTIVATE = "staff_deactivate", "Staff account deactivated"
+    STAFF_REACTIVATE = "staff_reactivate", "Staff account reactivated"
+    STAFF_PASSWORD_RESET = "staff_password_reset", "Password reset link issued"
+    PASSWORD_SET = "password_set", "Password set"
+    AUTHORISATION_CREATE = "authorisation_create", "Needling authorisation added"
+    MFA_ENROL = "mfa_enrol", "MFA enrolled"
+    MFA_RESET = "mfa_reset", "MFA reset"
+    SESSIONS_END = "sessions_end", "Web sessions ended"
+
+
+class AuthorisationKind(models.TextChoices):
+    """What a needling authorisation permits (contract values, DESIGN §9)."""
+
+    DRY_NEEDLING = "dry_needling", "Dry needling"
+    IMS = "ims", "IMS (intramuscular stimulation)"
+    ACUPUNCTURE = "acupuncture", "Acupuncture"

@@ -1,6 +1,7 @@
 """Domain errors: raised by services, mapped to HTTP in one place by the API."""
 
 __all__ = [
+    "AuthorisationRequired",
     "ConsentRequired",
     "DomainError",
     "InvalidInput",
@@ -64,3 +65,9 @@ class StaleVersion(DomainError):
     """The record changed since the client read it (HTTP 412)."""
 
     code = "stale_version"
+
+
+class AuthorisationRequired(RuleViolation):
+    """Needling by a practitioner without a needling authorisation current on the day."""
+
+    code = "authorisation_required"

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from records.choices import Role
-from records.models import Clinic, Consent, Membership, Muscle, Patient, Precaution
+from records.models import Clinic, Consent, Membership, Muscle, NeedlingAuthorisation, Patient, Precaution
 
 __all__ = [
     "ClinicFactory",
@@ -16,6 +16,7 @@ __all__ = [
     "PatientFactory",
     "PrecautionFactory",
     "UserFactory",
+    "make_authorisation",
     "make_user",
     "muscle",
 ]
@@ -77,10 +78,21 @@ class PrecautionFactory(factory.django.DjangoModelFactory):
     note = ""
 
 
-def make_user(*, clinic: Clinic, role: str = Role.PHYSIOTHERAPIST, username: str | None = None, **extra):
-    """A staff user of ``clinic`` with ``role``."""
+def make_user(
+    *, clinic: Clinic, role: str = Role.PHYSIOTHERAPIST, username: str | None = None, authorised: bool = True, **extra
+):
+    """A staff user of ``clinic`` with ``role``.
+
+    Physiotherapists hold a needling authorisation (IMS, granted 2015, open-ended) so they
+    can sign needled sessions; ``authorised=False`` leaves it out.
+    """
     user = UserFactory(username=username, **extra) if username else UserFactory(**extra)
     Membership.objects.update_or_create(user=user, defaults={"clinic": clinic, "role": role})
+    if authorised and role == Role.PHYSIOTHERAPIST:
+        NeedlingAuthorisation.objects.get_or_create(
+            user=user, clinic=clinic, kind="ims",
+            defaults={"granted_on": dt.date(2015, 1, 1), "regulator": "Test College", "registration_number": "T-1"},
+        )
     user.refresh_from_db()
     return user
 
@@ -88,3 +100,10 @@ def make_user(*, clinic: Clinic, role: str = Role.PHYSIOTHERAPIST, username: str
 def muscle(slug: str) -> Muscle:
     """A catalogue muscle (loaded by the data migration)."""
     return Muscle.objects.get(slug=slug)
+
+
+def make_authorisation(user, *, granted_on: dt.date, expires_on: dt.date | None = None, kind: str = "dry_needling"):
+    """A needling authorisation for ``user`` (test set-up; behaviour goes through the service)."""
+    return NeedlingAuthorisation.objects.create(
+        user=user, clinic=user.membership.clinic, kind=kind, granted_on=granted_on, expires_on=expires_on,
+    )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from records import policy
@@ -28,7 +28,8 @@ def clinic_view(view):
     def wrapper(request, *args, **kwargs):
         membership = Membership.objects.select_related("clinic").filter(user=request.user).first()
         if membership is None:
-            raise PermissionDenied("Your account is not linked to a clinic.")
+            # E.g. a superuser who set the clinic up: say what to do instead of a bare 403.
+            return render(request, "web/no_clinic.html", status=403)
         request.user.membership = membership  # policy.role_of/clinic_of read it without a query
         request.clinic = membership.clinic
         request.role = membership.role

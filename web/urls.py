@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import assessments, chart, patients, sessions
+from web.views import account, assessments, chart, patients, sessions, staff
 
 app_name = "web"
 
@@ -25,4 +25,12 @@ urlpatterns = [
     path("assessments/<uuid:pk>/edit/", assessments.assessment_edit, name="assessment_edit"),
     path("assessments/<uuid:pk>/addenda/", assessments.assessment_addendum, name="assessment_addendum"),
     path("muscles/suggested/", assessments.suggested_muscles, name="suggested_muscles"),
+    path("staff/", staff.staff_list, name="staff_list"),
+    path("staff/<int:pk>/", staff.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/deactivate/", staff.staff_deactivate, name="staff_deactivate"),
+    path("staff/<int:pk>/reactivate/", staff.staff_reactivate, name="staff_reactivate"),
+    path("staff/<int:pk>/reset-link/", staff.staff_reset_link, name="staff_reset_link"),
+    path("staff/<int:pk>/revoke-tokens/", staff.staff_revoke_tokens, name="staff_revoke_tokens"),
+    path("staff/<int:pk>/mfa-reset/", staff.staff_mfa_reset, name="staff_mfa_reset"),
+    path("account/", account.account, name="account"),
 ]

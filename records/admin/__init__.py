@@ -19,7 +19,7 @@ from .care import (
     TreatmentSessionAdmin,
 )
 from .patients import ConsentAdmin, PatientAdmin, PrecautionAdmin
-from .reference import ClinicAdmin, MembershipAdmin, MuscleAdmin
+from .reference import ClinicAdmin, MuscleAdmin
 
 __all__ = [
     "AddendumAdmin",
@@ -29,7 +29,6 @@ __all__ = [
     "AuditEventAdmin",
     "ClinicAdmin",
     "ConsentAdmin",
-    "MembershipAdmin",
     "MuscleAdmin",
     "PainScoreAdmin",
     "PatientAdmin",

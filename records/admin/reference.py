@@ -1,20 +1,18 @@
 """Clinics, staff memberships and the muscle catalogue in the admin.
 
-None of these is clinical data with a write service: clinics and memberships are set
-up by a superuser (``seed_demo`` for the demo); clinic admins see their own clinic and
-staff here, read-only. The muscle catalogue is loaded by a migration and is read-only
-for everyone, so its stable ids never drift between installations.
+None of these is clinical data with a write service: clinics are set up with
+``create_clinic`` (``seed_demo`` for the demo); clinic admins see their own clinic here,
+read-only. Staff memberships are in :mod:`accounts.admin`. The muscle catalogue is loaded
+by a migration and is read-only for everyone, so its stable ids never drift between installations.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from records import services
-from records.exceptions import DomainError
-from records.models import Clinic, Membership, Muscle
+from records.models import Clinic, Muscle
 
 from .base import ClinicScopedAdmin, is_admin_user
 
-__all__ = ["ClinicAdmin", "MembershipAdmin", "MuscleAdmin"]
+__all__ = ["ClinicAdmin", "MuscleAdmin"]
 
 
 @admin.register(Clinic)
@@ -37,40 +35,6 @@ class ClinicAdmin(ClinicScopedAdmin):
         return request.user.is_active and request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-
-@admin.register(Membership)
-class MembershipAdmin(ClinicScopedAdmin):
-    list_display = ("user", "clinic", "role")
-    list_filter = ("role",)
-    list_select_related = ("user", "clinic")
-    search_fields = ("user__username", "user__first_name", "user__last_name")
-    view_action = "staff.manage"
-    actions = ("deactivate_staff",)
-
-    @admin.action(description="Deactivate the selected staff accounts (ends their API tokens and sessions)")
-    def deactivate_staff(self, request, queryset):
-        done = 0
-        for membership in queryset.select_related("user"):
-            try:
-                services.staff_deactivate(actor=request.user, user=membership.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{membership.user}: {exc.message}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} staff account(s) deactivated.", messages.SUCCESS)
-
-    def get_list_filter(self, request):
-        return ("clinic", *self.list_filter) if request.user.is_superuser else self.list_filter
-
-    def has_add_permission(self, request, *args):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
 

@@ -2,6 +2,7 @@
 
 from .assessments import Assessment, AssessmentFinding, PlanItem
 from .audit import Addendum, AuditEvent
+from .authorisations import NeedlingAuthorisation
 from .clinics import Clinic, Membership
 from .muscles import Muscle, muscle_uuid, sync_muscle_catalogue
 from .patients import Consent, Patient, Precaution
@@ -17,6 +18,7 @@ __all__ = [
     "Consent",
     "Membership",
     "Muscle",
+    "NeedlingAuthorisation",
     "PainScore",
     "Patient",
     "PlanItem",

@@ -19,6 +19,9 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default="UTC")
+    # Clinic admins must enrol in MFA before they reach patient data. On for clinics made by
+    # create_clinic; off for existing and demo clinics, which opt in.
+    require_mfa = models.BooleanField(default=False)
     # Last generated chart number; incremented under a row lock so numbers never collide.
     chart_number_seq = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

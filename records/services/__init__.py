@@ -14,7 +14,6 @@ from .patients import (
     precautions_set,
 )
 from .sessions import pain_score_record, session_delete_draft, session_record, session_sign, session_update
-from .staff import staff_deactivate, user_sessions_end
 
 __all__ = [
     "addendum_create",
@@ -35,6 +34,4 @@ __all__ = [
     "session_sign",
     "session_update",
     "snapshot",
-    "staff_deactivate",
-    "user_sessions_end",
 ]

@@ -1,6 +1,7 @@
 """Writes to treatment sessions: record, update drafts, sign, delete drafts; pain scores."""
 
 import datetime as dt
+import zoneinfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -8,11 +9,20 @@ from django.utils import timezone
 
 from records import clinical, policy
 from records.choices import AuditAction, PainMoment, RecordStatus
-from records.exceptions import ConsentRequired, InvalidInput, RecordLocked, RuleViolation, SharpsCountMismatch
+from records.clinical_authorisation import authorisation_current_on
+from records.exceptions import (
+    AuthorisationRequired,
+    ConsentRequired,
+    InvalidInput,
+    RecordLocked,
+    RuleViolation,
+    SharpsCountMismatch,
+)
 from records.integrity import session_digest
 from records.models import (
     AdverseEvent,
     Assessment,
+    NeedlingAuthorisation,
     PainScore,
     Patient,
     TargetedMuscle,
@@ -223,6 +233,7 @@ def session_sign(*, actor, session: TreatmentSession, expected_version: int | No
         raise RecordLocked("This session is already signed; add an addendum instead.")
     if not actor.is_superuser and session.practitioner_id != actor.pk:
         raise RuleViolation("Only the practitioner who recorded this session may sign it.")
+    _require_needling_authorisation(session)
     refusal = clinical.sharps_refusal(needles_used=session.needles_used, needles_removed=session.needles_removed)
     if refusal:
         raise SharpsCountMismatch(refusal)
@@ -244,6 +255,21 @@ def session_sign(*, actor, session: TreatmentSession, expected_version: int | No
         before=before, after=snapshot(session, exclude=("version",)),
     )
     return session
+
+
+def _require_needling_authorisation(session: TreatmentSession) -> None:
+    """A needled session is signed only by a practitioner authorised on the session's date."""
+    if not session.targeted_muscles.exists():
+        return
+    day = timezone.localtime(session.started_at, zoneinfo.ZoneInfo(session.clinic.timezone)).date()
+    periods = NeedlingAuthorisation.objects.filter(user_id=session.practitioner_id).values_list(
+        "granted_on", "expires_on"
+    )
+    if not authorisation_current_on(periods, day):
+        raise AuthorisationRequired(
+            f"Signing needs a needling authorisation current on {day.isoformat()}: the practitioner has "
+            "none. A clinic admin records it on the Staff page."
+        )
 
 
 @transaction.atomic

@@ -2,16 +2,16 @@
 browser sessions with CSRF."""
 
 import datetime as dt
-import hashlib
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from knox.crypto import hash_token
 from rest_framework.test import APIClient
 
-from api.models import ApiToken
-from api.tokens import token_issue, token_revoke, tokens_revoke_for_user
+from accounts.models import ApiToken
+from accounts.services import token_issue, token_revoke, tokens_revoke_for_user
 from records.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"  # tests/factories.py
@@ -27,8 +27,8 @@ def test_obtain_token_stores_only_its_hash_and_works(api_client, physio):
     data = response.json()
     raw = data["token"]
     token = ApiToken.objects.get(user=physio)
-    assert token.key_hash == hashlib.sha256(raw.encode()).hexdigest() and token.prefix == raw[:8] == data["prefix"]
-    assert not ApiToken.objects.filter(key_hash=raw).exists()
+    assert token.digest == hash_token(raw) and token.prefix == raw[:8] == data["prefix"]
+    assert not ApiToken.objects.filter(digest=raw).exists() and raw not in token.token_key
     expires = dt.datetime.fromisoformat(data["expires_at"].replace("Z", "+00:00"))
     assert abs(expires - (timezone.now() + dt.timedelta(days=30))) < dt.timedelta(minutes=1)
     assert AuditEvent.objects.filter(action="token_issue", actor=physio).exists()
@@ -98,14 +98,16 @@ def _client(raw):
 
 def test_expired_revoked_and_inactive_tokens_are_401_with_reason(physio):
     raw, token = token_issue(actor=physio, user=physio)
-    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    ApiToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - dt.timedelta(seconds=1))
     response = _client(raw).get("/api/v1/patients/")
     assert response.status_code == 401 and "expired" in response.json()["error"]["message"]
 
     raw, token = token_issue(actor=physio, user=physio)
     token_revoke(actor=physio, token=token)
     response = _client(raw).get("/api/v1/patients/")
-    assert response.status_code == 401 and "revoked" in response.json()["error"]["message"]
+    # Revoked tokens are deleted (the audit trail keeps the revocation).
+    assert response.status_code == 401 and response.json()["error"]["message"] == "Invalid token."
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
 
     raw, token = token_issue(actor=physio, user=physio)
     physio.is_active = False
@@ -128,11 +130,10 @@ def test_delete_revokes_the_token_in_use(physio):
     other_raw, _ = token_issue(actor=physio, user=physio)
     client = _client(raw)
     assert client.delete("/api/v1/auth/token/").status_code == 204
-    token.refresh_from_db()
-    assert token.revoked_at is not None
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
     assert client.get("/api/v1/patients/").status_code == 401
     assert _client(other_raw).get("/api/v1/patients/").status_code == 200
-    assert AuditEvent.objects.filter(action="token_revoke", actor=physio, object_id=str(token.pk)).exists()
+    assert AuditEvent.objects.filter(action="token_revoke", actor=physio, object_id=token.prefix).exists()
 
 
 def test_delete_without_a_token_is_refused(api_client, physio):
@@ -157,7 +158,7 @@ def test_revoke_all_for_user(physio):
     for _ in range(3):
         token_issue(actor=physio, user=physio)
     assert tokens_revoke_for_user(actor=None, user=physio) == 3
-    assert not ApiToken.objects.filter(user=physio, revoked_at__isnull=True).exists()
+    assert not ApiToken.objects.filter(user=physio).exists()
     assert AuditEvent.objects.filter(action="token_revoke").count() == 3
 
 
@@ -165,10 +166,10 @@ def test_issue_token_command(physio):
     out, err = io.StringIO(), io.StringIO()
     call_command("issue_token", "physio", "--expires-days", "7", stdout=out, stderr=err)
     raw = out.getvalue().strip()
-    token = ApiToken.objects.get(key_hash=hashlib.sha256(raw.encode()).hexdigest())
+    token = ApiToken.objects.get(digest=hash_token(raw))
     assert abs(token.expires_at - (timezone.now() + dt.timedelta(days=7))) < dt.timedelta(minutes=1)
     assert _client(raw).get("/api/v1/patients/").status_code == 200
-    event = AuditEvent.objects.get(action="token_issue", object_id=str(token.pk))
+    event = AuditEvent.objects.get(action="token_issue", object_id=token.prefix)
     assert event.route == "command issue_token" and event.actor is None
     with pytest.raises(CommandError):
         call_command("issue_token", "nobody", stdout=io.StringIO())
@@ -184,3 +185,28 @@ def test_browser_session_needs_csrf_for_writes(physio, patient):
     assert response.status_code == 403 and "CSRF" in response.json()["error"]["message"]
     patient.refresh_from_db()
     assert patient.phone == ""
+
+
+def test_token_lookup_is_one_query_and_never_writes(physio, django_assert_num_queries):
+    raw, token = token_issue(actor=physio, user=physio)
+    client = _client(raw)
+    client.get("/api/v1/muscles/?search=zzz-none")  # first use writes last_used_at once
+    from api.authentication import ExpiringTokenAuthentication
+
+    with django_assert_num_queries(1):
+        user, found = ExpiringTokenAuthentication().authenticate_credentials(raw.encode())
+    assert found.pk == token.pk and user.pk == physio.pk
+    with django_assert_num_queries(0):
+        assert user.membership.clinic.slug == "harbour"  # loaded with the token
+    ApiToken.objects.filter(pk=token.pk).update(expiry=timezone.now() + dt.timedelta(days=1))
+    before = ApiToken.objects.get(pk=token.pk)
+    client.get("/api/v1/muscles/?search=zzz-none")
+    after = ApiToken.objects.get(pk=token.pk)
+    assert (after.expiry, after.last_used_at) == (before.expiry, before.last_used_at)
+
+
+def test_issuing_deletes_the_users_expired_tokens(physio):
+    _, old = token_issue(actor=physio, user=physio)
+    ApiToken.objects.filter(pk=old.pk).update(expiry=timezone.now() - dt.timedelta(days=1))
+    token_issue(actor=physio, user=physio)
+    assert ApiToken.objects.filter(user=physio).count() == 1 and not ApiToken.objects.filter(pk=old.pk).exists()

@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import has_current_authorisation
 from records import policy, services
 from records.choices import PainMoment
 from records.clinical import warnings_for_targets
@@ -194,6 +196,8 @@ def _logging_page(request, patient, session=None):
         adverse = AdverseEventFormSet(prefix="ae", initial=adverse_rows or [{}])
     context = _session_context(request, patient, session=session, form=form, targeted=targeted, adverse=adverse,
                                catalogue=catalogue, assessment=assessment, note=note)
+    # Warn before signing, not only when signing is refused (records.services.sessions).
+    context["authorisation_missing"] = not has_current_authorisation(request.user, timezone.localdate())
     return render(request, "web/session_form.html", context, status=status)
 
 

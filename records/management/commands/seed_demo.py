@@ -7,8 +7,10 @@ installations get the same patients, names, chart numbers and courses; only the 
 move with today, so the history always ends in the recent past.
 
 Idempotent: a clinic that already has patients is left alone, so running the command
-twice gives the same rows. The staff accounts are (re)created every time and their
-password is (re)set, so the printed logins always work.
+twice gives the same rows. Staff accounts, memberships and the physiotherapists' needling
+authorisations are created when missing; an existing account keeps its password (unless
+``--password`` is given), its role and its active state (a deactivated account stays
+deactivated), so ``make run`` restarts keep everyone signed in.
 """
 
 import datetime as dt
@@ -26,8 +28,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from records import services
-from records.choices import SEGMENTS, PainMoment, Role, TwitchResponse
-from records.models import Clinic, Membership, Muscle, Patient, TreatmentSession
+from records.choices import SEGMENTS, AuditAction, AuthorisationKind, PainMoment, Role, TwitchResponse
+from records.clinical_authorisation import authorisation_current_on
+from records.models import Clinic, Membership, Muscle, NeedlingAuthorisation, Patient, TreatmentSession
 from records.request_context import source
 from records.selectors import muscles_for_segments
 
@@ -180,6 +183,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, password=None, **options):
         started = time.monotonic()
+        self.reset_passwords = password is not None
+        self.password_set: set[str] = set()
         password = password or DEFAULT_PASSWORD
         with source("command seed_demo"), transaction.atomic():
             clinics = {
@@ -187,6 +192,9 @@ class Command(BaseCommand):
                 for slug, (name, tz, _) in CLINICS.items()
             }
             users = {account.username: self._account(account, clinics, password) for account in STAFF}
+            for account in STAFF:
+                if account.role == Role.PHYSIOTHERAPIST:
+                    _authorise(users[account.username], clinics[account.clinic_slug])
             created = {}
             for slug, clinic in clinics.items():
                 if Patient.objects.filter(clinic=clinic).exists():
@@ -203,11 +211,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self.stdout.write("Demo logins (web pages at /, admin at /admin/):")
         for account in STAFF:
-            self.stdout.write(f"  {account.username:<14} {password}   {account.role:<16} clinic {account.clinic_slug}")
+            shown = password if account.username in self.password_set else "(password kept)"
+            self.stdout.write(f"  {account.username:<14} {shown}   {account.role:<16} clinic {account.clinic_slug}")
 
     def _account(self, account: StaffAccount, clinics: dict, password: str):
         User = get_user_model()  # noqa: N806 - Django's idiom for the user model
-        user, _ = User.objects.get_or_create(
+        user, created = User.objects.get_or_create(
             username=account.username,
             defaults={
                 "first_name": account.first_name,
@@ -219,14 +228,36 @@ class Command(BaseCommand):
             validate_password(password, user)
         except ValidationError as exc:
             raise CommandError(f"--password refused: {' '.join(exc.messages)}") from exc
-        user.set_password(password)
-        user.is_staff = account.is_staff
-        user.is_active = True
+        if created or self.reset_passwords:
+            user.set_password(password)
+            self.password_set.add(account.username)
+        if created:
+            user.is_staff = account.is_staff
+        # Never re-activates: a deactivated demo account stays deactivated.
         user.save()
-        Membership.objects.update_or_create(
+        Membership.objects.get_or_create(
             user=user, defaults={"clinic": clinics[account.clinic_slug], "role": account.role}
         )
         return user
+
+
+def _authorise(user, clinic: Clinic) -> None:
+    """A demo physiotherapist's IMS authorisation: granted ten years ago, expiring in two,
+    so back-dated demo sessions sign. Left alone when they already hold one current today."""
+    today = timezone.localdate()
+    periods = NeedlingAuthorisation.objects.filter(user=user).values_list("granted_on", "expires_on")
+    if authorisation_current_on(periods, today):
+        return
+    authorisation = NeedlingAuthorisation.objects.create(
+        clinic=clinic, user=user, kind=AuthorisationKind.IMS, regulator="Demo College of Physiotherapists",
+        registration_number=f"DEMO-{user.pk:05d}", granted_on=today.replace(year=today.year - 10, day=1),
+        expires_on=today.replace(year=today.year + 2, day=1),
+    )
+    services.audit_event(
+        actor=None, action=AuditAction.AUTHORISATION_CREATE, clinic=clinic, obj=authorisation,
+        after={"username": user.username, "kind": authorisation.kind, "granted_on": str(authorisation.granted_on),
+               "expires_on": str(authorisation.expires_on)},
+    )
 
 
 class _ClinicSeeder:

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from api.tokens import token_issue
+from accounts.services import token_issue
 from records.request_context import source
 
 
