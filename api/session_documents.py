@@ -22,7 +22,7 @@ _SESSIONS = """
     SELECT s.id, s.patient_id, s.assessment_id, s.practitioner_id, pu.first_name, pu.last_name, pu.username,
            s.started_at, s.number, s.needles_used, s.needles_removed, s.exercises, s.notes, s.status,
            s.signed_at, s.signed_by_id, su.first_name, su.last_name, su.username, s.version, s.created_at,
-           s.updated_at, pc.code, pc.note
+           s.updated_at, pc.code, pc.note, s.sharps_discrepancy_note, s.lung_field_precautions_confirmed
       FROM records_treatmentsession s
       JOIN auth_user pu ON pu.id = s.practitioner_id
       LEFT JOIN auth_user su ON su.id = s.signed_by_id
@@ -121,6 +121,8 @@ def session_documents(clinic, session_ids) -> list[dict]:
             "warnings": [],
             "created_at": api_datetime(r[20]),
             "updated_at": api_datetime(r[21]),
+            "sharps_discrepancy_note": r[24],
+            "lung_field_precautions_confirmed": bool(r[25]),
         }
     if not documents:
         return []

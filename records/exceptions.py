@@ -4,7 +4,9 @@ __all__ = [
     "ConsentRequired",
     "DomainError",
     "InvalidInput",
+    "LungFieldConfirmationRequired",
     "NotPermitted",
+    "OwnershipRequired",
     "RecordLocked",
     "RuleViolation",
     "SharpsCountMismatch",
@@ -64,3 +66,13 @@ class StaleVersion(DomainError):
     """The record changed since the client read it (HTTP 412)."""
 
     code = "stale_version"
+
+
+class LungFieldConfirmationRequired(RuleViolation):
+    code = "lung_field_confirmation_required"
+
+
+class OwnershipRequired(NotPermitted):
+    """A physiotherapist acting on another practitioner's draft (HTTP 403)."""
+
+    code = "permission_denied"

@@ -256,7 +256,7 @@ class SessionSerializer(_SignedRecordMixin, serializers.ModelSerializer):
             "id", "patient", "assessment", "practitioner", "practitioner_name", "started_at", "number",
             "targeted_muscles", "pain_scores", "adverse_events", "needles_used", "needles_removed", "exercises",
             "notes", "status", "signed_at", "signed_by", "signed_by_name", "version", "addenda", "warnings",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "sharps_discrepancy_note", "lung_field_precautions_confirmed",
         ]
         read_only_fields = fields
 
@@ -348,6 +348,16 @@ class SessionWriteSerializer(StrictSerializer):
     needles_removed = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
     exercises = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    sharps_discrepancy_note = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=5000,
+        help_text="Why fewer needles were removed than used (a lost or broken needle); lets such a session be "
+        "signed, and flags it.",
+    )
+    lung_field_precautions_confirmed = serializers.BooleanField(
+        required=False,
+        help_text="Technique suited to the lung field, patient told the signs of pneumothorax; required to sign "
+        "a session that needled a lung-field muscle.",
+    )
 
 
 class SessionPutSerializer(SessionWriteSerializer):
@@ -368,6 +378,10 @@ class SessionPatchSerializer(StrictSerializer):
     needles_removed = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     exercises = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    sharps_discrepancy_note = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=5000
+    )
+    lung_field_precautions_confirmed = serializers.BooleanField(required=False)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
