@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "web",
     "axes",
     "csp",
+    "idempotency",
 ]
 
 MIDDLEWARE = [

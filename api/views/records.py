@@ -30,6 +30,7 @@ from records import integrity, selectors, services
 from records.choices import RecordStatus
 from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TreatmentSession
 
+from ..idempotency import IDEMPOTENCY_KEY, idempotent
 from ..session_documents import session_documents
 from .base import IF_MATCH, ClinicViewSet, etag_for
 
@@ -91,7 +92,9 @@ class _SignedRecordViewSet(mixins.ListModelMixin, ClinicViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List assessments"),
     retrieve=extend_schema(summary="Read an assessment (logged as a view)"),
-    create=extend_schema(request=AssessmentWriteSerializer, responses={201: AssessmentSerializer}),
+    create=extend_schema(
+        request=AssessmentWriteSerializer, responses={201: AssessmentSerializer}, parameters=[IDEMPOTENCY_KEY]
+    ),
     partial_update=extend_schema(
         request=AssessmentPatchSerializer, responses=AssessmentSerializer, parameters=[IF_MATCH],
         summary="Change a draft assessment (findings/plan, when sent, replace the old lists)",
@@ -119,6 +122,7 @@ class AssessmentViewSet(_SignedRecordViewSet):
     def get_queryset(self):
         return selectors.assessments_for_clinic(self.clinic)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = self.validated(AssessmentWriteSerializer)
         assessment = services.assessment_create(actor=request.user, **data)
@@ -132,13 +136,20 @@ class AssessmentViewSet(_SignedRecordViewSet):
         )
         return self.respond(assessment.pk)
 
-    @extend_schema(request=None, responses=AssessmentSerializer, parameters=[IF_MATCH], summary="Sign and lock")
+    @extend_schema(
+        request=None, responses=AssessmentSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY], summary="Sign and lock"
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def sign(self, request, pk=None):
         return self._sign(services.assessment_sign, "assessment")
 
-    @extend_schema(request=AddendumCreateSerializer, responses={201: AddendumSerializer}, summary="Add an addendum")
+    @extend_schema(
+        request=AddendumCreateSerializer, responses={201: AddendumSerializer}, parameters=[IDEMPOTENCY_KEY],
+        summary="Add an addendum",
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def addenda(self, request, pk=None):
         return self._addendum()
 
@@ -152,7 +163,7 @@ class AssessmentViewSet(_SignedRecordViewSet):
     list=extend_schema(summary="List sessions"),
     retrieve=extend_schema(summary="Read a session (logged as a view)"),
     create=extend_schema(
-        request=SessionWriteSerializer, responses={201: SessionSerializer},
+        request=SessionWriteSerializer, responses={201: SessionSerializer}, parameters=[IDEMPOTENCY_KEY],
         summary="Log a session with its targeted muscles, pain scores and adverse events (atomic)",
     ),
     update=extend_schema(
@@ -221,6 +232,7 @@ class SessionViewSet(_SignedRecordViewSet):
         response["ETag"] = f'"{document["version"]}"'
         return response
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = self.validated(SessionWriteSerializer)
         session = services.session_record(actor=request.user, **data)
@@ -251,13 +263,20 @@ class SessionViewSet(_SignedRecordViewSet):
         services.session_delete_draft(actor=request.user, session=session, expected_version=self.expected_version())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses=SessionSerializer, parameters=[IF_MATCH], summary="Sign and lock")
+    @extend_schema(
+        request=None, responses=SessionSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY], summary="Sign and lock"
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def sign(self, request, pk=None):
         return self._sign(services.session_sign, "session")
 
-    @extend_schema(request=AddendumCreateSerializer, responses={201: AddendumSerializer}, summary="Add an addendum")
+    @extend_schema(
+        request=AddendumCreateSerializer, responses={201: AddendumSerializer}, parameters=[IDEMPOTENCY_KEY],
+        summary="Add an addendum",
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def addenda(self, request, pk=None):
         return self._addendum()
 
@@ -268,7 +287,9 @@ class SessionViewSet(_SignedRecordViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=PainScoreCreateSerializer, responses={201: PainScoreSerializer}),
+    create=extend_schema(
+        request=PainScoreCreateSerializer, responses={201: PainScoreSerializer}, parameters=[IDEMPOTENCY_KEY]
+    ),
 )
 class PainScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
     """Pain scores (NPRS 0–10) of your clinic: session ones are read here, standalone ones
@@ -283,6 +304,7 @@ class PainScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicV
         # One table, no relations rendered: nothing to prefetch.
         return PainScore.objects.filter(clinic=self.clinic)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = self.validated(PainScoreCreateSerializer)
         pain = services.pain_score_record(actor=request.user, **data)
