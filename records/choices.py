@@ -157,3 +157,4 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUE = "token_issue", "Token issued"
     TOKEN_REVOKE = "token_revoke", "Token revoked"
     DEACTIVATE = "deactivate", "Account deactivated"
+    UNARCHIVE = "unarchive", "Restore from archive"

@@ -7,6 +7,7 @@ __all__ = [
     "LungFieldConfirmationRequired",
     "NotPermitted",
     "OwnershipRequired",
+    "PatientNotArchived",
     "RecordLocked",
     "RuleViolation",
     "SharpsCountMismatch",
@@ -76,3 +77,7 @@ class OwnershipRequired(NotPermitted):
     """A physiotherapist acting on another practitioner's draft (HTTP 403)."""
 
     code = "permission_denied"
+
+
+class PatientNotArchived(RuleViolation):
+    code = "patient_not_archived"

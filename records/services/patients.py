@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from records import policy
 from records.choices import AuditAction, PrecautionCode
-from records.exceptions import InvalidInput, RuleViolation, StaleVersion
+from records.exceptions import InvalidInput, PatientNotArchived, RuleViolation, StaleVersion
 from records.models import Clinic, Consent, Patient, Precaution
 
 from .audit import audit_event, snapshot
@@ -20,6 +20,7 @@ __all__ = [
     "consent_withdraw",
     "lock_for_update",
     "patient_archive",
+    "patient_unarchive",
     "patient_create",
     "patient_update",
     "precautions_set",
@@ -184,6 +185,25 @@ def patient_archive(*, actor, patient: Patient) -> Patient:
     patient.save(update_fields=["archived_at", "version", "updated_at"])
     audit_event(
         actor=actor, action=AuditAction.ARCHIVE, clinic=patient.clinic, obj=patient, patient=patient,
+        before=before, after=_patient_snapshot(patient),
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_unarchive(*, actor, patient: Patient) -> Patient:
+    """Restore an archived patient to the active lists. A patient who is not archived is
+    refused (PatientNotArchived): restoring twice is a client's mistake worth telling."""
+    policy.require(actor, "patient.archive", clinic=patient.clinic)
+    patient = lock_for_update(Patient, patient.pk)
+    if patient.archived_at is None:
+        raise PatientNotArchived("This patient is not archived; there is nothing to restore.")
+    before = _patient_snapshot(patient)
+    patient.archived_at = None
+    patient.version += 1
+    patient.save(update_fields=["archived_at", "version", "updated_at"])
+    audit_event(
+        actor=actor, action=AuditAction.UNARCHIVE, clinic=patient.clinic, obj=patient, patient=patient,
         before=before, after=_patient_snapshot(patient),
     )
     return patient
