@@ -7,7 +7,7 @@ from records.choices import PrecautionCode, Sex
 from records.models import Consent, Patient, Precaution
 from records.selectors import current_consent_among
 
-from .base import StrictSerializer
+from .base import OffsetDateTimeField, StrictSerializer
 
 __all__ = [
     "ConsentGiveSerializer",
@@ -93,9 +93,9 @@ class PatientWriteSerializer(StrictSerializer):
 
 
 class ConsentGiveSerializer(StrictSerializer):
-    given_at = serializers.DateTimeField(required=False, help_text="When consent was given (default: now).")
+    given_at = OffsetDateTimeField(required=False, help_text="When consent was given (default: now).")
     form_version = serializers.CharField(max_length=40, help_text="The consent form's version, e.g. `IMS-2026-01`.")
 
 
 class ConsentWithdrawSerializer(StrictSerializer):
-    withdrawn_at = serializers.DateTimeField(required=False, help_text="When consent was withdrawn (default: now).")
+    withdrawn_at = OffsetDateTimeField(required=False, help_text="When consent was withdrawn (default: now).")

@@ -29,7 +29,7 @@ from records.models import (
 )
 from records.selectors import session_warnings
 
-from .base import ClinicScopedPrimaryKeyField, StrictSerializer, display_name
+from .base import ClinicScopedPrimaryKeyField, OffsetDateTimeField, StrictSerializer, display_name
 
 __all__ = [
     "AddendumCreateSerializer",
@@ -176,7 +176,7 @@ class SessionPainScoreInputSerializer(StrictSerializer):
     )
     score = serializers.IntegerField(min_value=0, max_value=10)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    recorded_at = serializers.DateTimeField(required=False)
+    recorded_at = OffsetDateTimeField(required=False)
 
 
 class AdverseEventInputSerializer(StrictSerializer):
@@ -311,7 +311,7 @@ class AssessmentWriteSerializer(StrictSerializer):
     ignored_keys = _RECORD_READ_KEYS
 
     patient = ClinicScopedPrimaryKeyField(model=Patient)
-    assessed_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    assessed_at = OffsetDateTimeField(required=False, help_text="Default: now.")
     chief_complaint = serializers.CharField(max_length=500)
     history = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     affected_segments = serializers.ListField(
@@ -340,7 +340,7 @@ class SessionWriteSerializer(StrictSerializer):
         model=Assessment, required=False, allow_null=True,
         help_text="The course of care (an assessment of the patient).",
     )
-    started_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    started_at = OffsetDateTimeField(required=False, help_text="Default: now.")
     targeted_muscles = TargetedMuscleInputSerializer(many=True, required=False, max_length=200)
     pain_scores = SessionPainScoreInputSerializer(many=True, required=False, max_length=50)
     adverse_events = AdverseEventInputSerializer(many=True, required=False, max_length=50)
@@ -373,7 +373,7 @@ class SessionPatchSerializer(StrictSerializer):
     ignored_keys = _RECORD_READ_KEYS | {"number", "warnings", "patient"}
 
     assessment = ClinicScopedPrimaryKeyField(model=Assessment, required=False, allow_null=True)
-    started_at = serializers.DateTimeField(required=False)
+    started_at = OffsetDateTimeField(required=False)
     needles_used = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     needles_removed = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     exercises = serializers.CharField(required=False, allow_blank=True, max_length=20000)
@@ -406,4 +406,4 @@ class PainScoreCreateSerializer(StrictSerializer):
     )
     score = serializers.IntegerField(min_value=0, max_value=10)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    recorded_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    recorded_at = OffsetDateTimeField(required=False, help_text="Default: now.")

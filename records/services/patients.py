@@ -251,6 +251,8 @@ def consent_withdraw(*, actor, patient: Patient, withdrawn_at: dt.datetime | Non
         raise RuleViolation("The patient has no current consent to withdraw.")
     before = snapshot(consent)
     withdrawn_at = withdrawn_at or timezone.now()
+    if timezone.is_naive(withdrawn_at):
+        raise InvalidInput({"withdrawn_at": ["Give a time with a timezone."]})
     if withdrawn_at < consent.given_at:
         raise InvalidInput({"withdrawn_at": ["Consent cannot be withdrawn before it was given."]})
     consent.withdrawn_at = withdrawn_at
