@@ -36,3 +36,21 @@ def test_restore_action_on_an_active_patient_says_why(client, clinic_admin, pati
     text = " ".join(_messages(response))
     assert "not archived" in text and "Restored 0 patient(s)." in text
     assert not AuditEvent.objects.filter(action=AuditAction.UNARCHIVE).exists()
+
+
+def test_admin_shows_times_in_the_clinics_zone_with_the_zone(client, clinic_admin, patient):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    clinic = patient.clinic
+    clinic.timezone = "America/Vancouver"
+    clinic.save(update_fields=["timezone"])
+    clinic_admin.is_staff = True
+    clinic_admin.save(update_fields=["is_staff"])
+    services.patient_archive(actor=clinic_admin, patient=patient)
+    event = AuditEvent.objects.get(action=AuditAction.ARCHIVE)
+    client.force_login(clinic_admin)
+    page = client.get(reverse("admin:records_auditevent_changelist")).content.decode()
+    local = event.at.astimezone(ZoneInfo("America/Vancouver"))
+    assert f"{local:%H:%M} {local.tzname()}" in page
+    assert f"{event.at.astimezone(dt.UTC):%H:%M} UTC" not in page
