@@ -24,12 +24,14 @@ from records.models import (
     TargetedMuscle,
     TreatmentSession,
 )
+from records.muscle_search import MuscleEntry, rank
 from records.sql import db_id, fetch, to_instant, to_json, to_uuid
 
 __all__ = [
     "TWITCH_GRADE",
     "assessments_for_clinic",
     "current_consent",
+    "muscles_matching",
     "current_consent_among",
     "display_name_of",
     "muscle_progression",
@@ -580,3 +582,10 @@ def recent_views_of_patient(patient: Patient, *, limit: int = 20) -> list:
     from records.models import AuditEvent
 
     return list(AuditEvent.objects.filter(patient=patient, action="view").order_by("-at")[:limit])
+
+
+def muscles_matching(query: str, muscles) -> list:
+    """``muscles`` (Muscle rows) that match what a clinician typed, best first
+    (records.muscle_search: aliases, prefixes, substrings, one-letter misspellings)."""
+    entries = [MuscleEntry(m, m.name, m.slug) for m in muscles]
+    return [entry.key for entry in rank(query, entries)]

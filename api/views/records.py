@@ -54,6 +54,18 @@ class MuscleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     def get_queryset(self):
         return Muscle.objects.all()
 
+    def list(self, request, *args, **kwargs):
+        query = request.query_params.get("search", "")
+        if not query.strip():
+            return super().list(request, *args, **kwargs)
+        # Best match first: the ranking is the order, so the page is every match at once
+        # (the catalogue has about a hundred muscles), with no cursor to follow.
+        muscles = list(self.filter_queryset(self.get_queryset()))
+        ranked = selectors.muscles_matching(query, muscles)
+        page_size = self.paginator.get_page_size(request)
+        data = self.get_serializer(ranked[:page_size], many=True).data
+        return Response({"next": None, "previous": None, "results": data})
+
 
 class _SignedRecordViewSet(mixins.ListModelMixin, ClinicViewSet):
     """Shared actions of assessments and sessions: detail (logged), sign, addenda, verify."""
