@@ -204,6 +204,16 @@ class SessionForm(forms.Form):
     exercises = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                 label="Exercises (movement re-integration)")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Notes")
+    sharps_discrepancy_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=False,
+        label="Sharps discrepancy (only if a needle is unaccounted for: what happened)",
+    )
+    # Rendered beside the lung-field warning, outside the <form> element (form= attribute).
+    lung_field_precautions_confirmed = forms.BooleanField(
+        required=False, widget=forms.CheckboxInput(attrs={"form": "session-form"}),
+        label="Lung-field precautions taken: technique suited to the lung field, patient told the signs of "
+        "pneumothorax",
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, assessments=(), **kwargs):
