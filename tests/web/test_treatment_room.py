@@ -78,3 +78,12 @@ def test_physio_cannot_restore(client, physio, clinic_admin, patient):
     response = client.post(reverse("web:patient_unarchive", args=[patient.pk]), {"confirm": "yes"})
     assert response.status_code == 403
     assert Patient.objects.get(pk=patient.pk).archived_at is not None
+
+
+def test_session_page_flags_a_sharps_discrepancy(logged_in, patient):
+    data = session_post([row("Gluteus medius"), row("Piriformis")], action="sign", needles_used=2, needles_removed=1,
+                        sharps_discrepancy_note="Needle tip broke; patient referred for removal.")
+    logged_in.post(new_url(patient), data)
+    session = TreatmentSession.objects.get()
+    html = logged_in.get(reverse("web:session_detail", args=[session.pk])).content.decode()
+    assert 'id="sharps-discrepancy"' in html and "Needle tip broke; patient referred for removal." in html
