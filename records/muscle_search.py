@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from records.muscle_aliases import MUSCLE_ALIASES
 
-__all__ = ["MuscleEntry", "normalise", "rank", "within_one_edit"]
+__all__ = ["EXACT", "MuscleEntry", "normalise", "rank", "tier_of", "within_one_edit"]
 
 EXACT, NAME_PREFIX, WORD_PREFIX, SUBSTRING, ONE_EDIT = range(5)
 # Shorter words are too easily one edit from something else ("pec" ~ "pes").
@@ -96,3 +96,8 @@ def rank(query: str, entries: Iterable[MuscleEntry]) -> list[MuscleEntry]:
             scored.append((tier, entry.name.lower(), entry))
     scored.sort(key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in scored]
+
+
+def tier_of(query: str, entry: MuscleEntry) -> int | None:
+    """How well ``entry`` matches ``query``: ``EXACT`` (0) … ``ONE_EDIT`` (4), None for no match."""
+    return _tier(normalise(query), entry)

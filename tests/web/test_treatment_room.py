@@ -87,3 +87,33 @@ def test_session_page_flags_a_sharps_discrepancy(logged_in, patient):
     session = TreatmentSession.objects.get()
     html = logged_in.get(reverse("web:session_detail", args=[session.pk])).content.decode()
     assert 'id="sharps-discrepancy"' in html and "Needle tip broke; patient referred for removal." in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [("multif", "multifidus-lumbar"), ("QL", "quadratus-lumborum"), ("glut med", "gluteus-medius"),
+     ("piriformus", "piriformis")],
+)
+def test_logging_page_takes_what_clinicians_type(logged_in, patient, typed, saved):
+    response = logged_in.post(new_url(patient), session_post([row(typed)]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert TreatmentSession.objects.get().targeted_muscles.get().muscle.slug == saved
+
+
+def test_ambiguous_text_is_still_refused_by_name(logged_in, patient):
+    response = logged_in.post(new_url(patient), session_post([row("scalenus")]))
+    assert response.status_code == 400 and "is not in the muscle catalogue" in response.content.decode()
+    assert not TreatmentSession.objects.exists()
+
+
+def test_lung_field_warning_sits_on_the_muscles_row(logged_in, patient):
+    data = session_post([row("Gluteus medius"), row("Upper trapezius")], action="sign")
+    html = logged_in.post(new_url(patient), data).content.decode()
+    rows = html.split('class="row tm-row"')[1:]
+    assert len(rows) >= 2
+    assert "row-warning" not in rows[0] and "row-warning" in rows[1]
+
+
+def test_type_ahead_list_carries_the_abbreviations(logged_in, patient):
+    html = logged_in.get(new_url(patient)).content.decode()
+    assert 'value="Quadratus lumborum" label="QL' in html
