@@ -95,7 +95,11 @@ class MuscleFilter(django_filters.FilterSet):
         choices=Segment.choices, method="filter_segment", help_text="Muscles of this root level's myotome, e.g. L5."
     )
     region = django_filters.CharFilter(field_name="region", lookup_expr="iexact")
-    search = django_filters.CharFilter(method="filter_search", help_text="Part of the name or slug.")
+    search = django_filters.CharFilter(
+        method="filter_search",
+        help_text="Name, slug, clinical abbreviation or synonym (`QL`, `glut med`, `VMO`), misspellings within "
+        "one letter; best match first (then not paginated: every match in one page).",
+    )
 
     class Meta:
         model = Muscle
@@ -105,7 +109,8 @@ class MuscleFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=muscles_for_segments([value]).values("pk"))
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value.replace(" ", "-")))
+        # Ranked in Python over the (small, global) catalogue: see MuscleViewSet.list.
+        return queryset
 
 
 class AssessmentFilter(django_filters.FilterSet):

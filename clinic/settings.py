@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "web",
     "axes",
     "csp",
+    "idempotency",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "records.request_context.RequestContextMiddleware",
     "api.middleware.NoStoreMiddleware",
+    "clinic.middleware.ClinicTimeZoneMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -128,6 +130,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Date-times on pages and in the admin carry their zone ("9 Mar 2026, 14:05 CET").
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

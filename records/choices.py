@@ -170,6 +170,7 @@ class AuditAction(models.TextChoices):
     MFA_ENROL = "mfa_enrol", "MFA enrolled"
     MFA_RESET = "mfa_reset", "MFA reset"
     SESSIONS_END = "sessions_end", "Web sessions ended"
+    UNARCHIVE = "unarchive", "Restore from archive"
 
 
 class AuthorisationKind(models.TextChoices):

@@ -5,7 +5,10 @@ __all__ = [
     "ConsentRequired",
     "DomainError",
     "InvalidInput",
+    "LungFieldConfirmationRequired",
     "NotPermitted",
+    "OwnershipRequired",
+    "PatientNotArchived",
     "RecordLocked",
     "RuleViolation",
     "SharpsCountMismatch",
@@ -71,3 +74,17 @@ class AuthorisationRequired(RuleViolation):
     """Needling by a practitioner without a needling authorisation current on the day."""
 
     code = "authorisation_required"
+
+
+class LungFieldConfirmationRequired(RuleViolation):
+    code = "lung_field_confirmation_required"
+
+
+class OwnershipRequired(NotPermitted):
+    """A physiotherapist acting on another practitioner's draft (HTTP 403)."""
+
+    code = "permission_denied"
+
+
+class PatientNotArchived(RuleViolation):
+    code = "patient_not_archived"

@@ -43,12 +43,26 @@ def session_canonical(session: TreatmentSession, *, fresh: bool = True) -> dict:
     )
 
 
+# Columns added after sessions were first signed, with the value every older row has.
+# They enter the canonical content only when they differ from it, so a signature made
+# before they existed still verifies, and one made after covers them.
+_SESSION_LATER_COLUMNS = {"sharps_discrepancy_note": "", "lung_field_precautions_confirmed": False}
+
+
+def _session_row(session: TreatmentSession) -> dict:
+    row = snapshot(session, exclude=("version", "signature_digest", "status"))
+    for column, default in _SESSION_LATER_COLUMNS.items():
+        if column in row and row[column] == default:
+            del row[column]
+    return row
+
+
 def session_content(session: TreatmentSession, *, targeted_muscles, pain_scores, adverse_events) -> dict:
     """The canonical content of a session from rows in hand (used by bulk loaders too)."""
     return {
         "id": str(session.pk),
         "patient": str(session.patient_id),
-        "session": snapshot(session, exclude=("version", "signature_digest", "status")),
+        "session": _session_row(session),
         "targeted_muscles": sorted((_row(t) for t in targeted_muscles), key=lambda r: r["order"]),
         "pain_scores": sorted(
             (_row(p) for p in pain_scores),

@@ -20,10 +20,12 @@ from records.models import (
     Patient,
     TreatmentSession,
 )
+from records.muscle_search import MuscleEntry, rank
 
 __all__ = [
     "TWITCH_GRADE",
     "current_consent",
+    "muscles_matching",
     "current_consent_among",
     "display_name_of",
     "muscles_for_segments",
@@ -126,3 +128,10 @@ def recent_views_of_patient(patient: Patient, *, limit: int = 20) -> list:
     from records.models import AuditEvent
 
     return list(AuditEvent.objects.filter(patient=patient, action="view").order_by("-at")[:limit])
+
+
+def muscles_matching(query: str, muscles) -> list:
+    """``muscles`` (Muscle rows) that match what a clinician typed, best first
+    (records.muscle_search: aliases, prefixes, substrings, one-letter misspellings)."""
+    entries = [MuscleEntry(m, m.name, m.slug) for m in muscles]
+    return [entry.key for entry in rank(query, entries)]

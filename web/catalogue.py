@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from records.choices import SEGMENTS
 from records.models import Muscle
+from records.muscle_aliases import MUSCLE_ALIASES
 
 __all__ = ["Catalogue", "segment_range"]
 
@@ -41,5 +42,8 @@ class Catalogue:
                 hint = f"★ {', '.join(s for s in muscle.segments if s in wanted)} myotome · {hint}"
             if muscle.lung_field:
                 hint += " · lung field"
+            aliases = MUSCLE_ALIASES.get(muscle.slug, ())
+            if aliases:  # the browser's list matches labels too: "QL" finds Quadratus lumborum
+                hint = f"{' / '.join(aliases)} · {hint}"
             rows.append({"value": muscle.name, "label": f"{hint} · {muscle.region}"})
         return rows

@@ -16,6 +16,7 @@ from records.choices import (
     Side,
     TwitchResponse,
 )
+from records.muscle_search import EXACT, MuscleEntry, rank, tier_of
 
 __all__ = [
     "AddendumForm",
@@ -116,10 +117,28 @@ class MuscleRowForm(forms.Form):
         text = (self.cleaned_data.get("muscle") or "").strip()
         if not text:
             return None
-        muscle = self.catalogue.get(text.lower())
+        muscle = self.catalogue.get(text.lower()) or self._clinical_match(text)
         if muscle is None:
             raise forms.ValidationError(f"“{text}” is not in the muscle catalogue; pick one from the list.")
         return muscle
+
+    def _clinical_match(self, text: str):
+        """What clinicians type ("QL", "multif", "glut med", "piriformus"): the best match of
+        the clinical search, when exactly one muscle is the best."""
+        muscles = {m.pk: m for m in self.catalogue.values()}.values()
+        ranked = rank(text, [MuscleEntry(m, m.name, m.slug) for m in muscles])
+        if not ranked:
+            return None
+        if len(ranked) > 1 and tier_of(text, ranked[1]) == tier_of(text, ranked[0]) != EXACT:
+            return None  # two equally good answers: let the clinician choose
+        return ranked[0].key
+
+    @property
+    def lung_field_muscle(self):
+        """The row's muscle when it lies over the lung field (the warning shows on this row)."""
+        text = (self.data.get(self.add_prefix("muscle")) if self.is_bound else self.initial.get("muscle")) or ""
+        muscle = self.catalogue.get(text.strip().lower())
+        return muscle if muscle is not None and muscle.lung_field else None
 
     def require(self, *names):
         for name in names:
@@ -204,6 +223,16 @@ class SessionForm(forms.Form):
     exercises = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                 label="Exercises (movement re-integration)")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Notes")
+    sharps_discrepancy_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=False,
+        label="Sharps discrepancy (only if a needle is unaccounted for: what happened)",
+    )
+    # Rendered beside the lung-field warning, outside the <form> element (form= attribute).
+    lung_field_precautions_confirmed = forms.BooleanField(
+        required=False, widget=forms.CheckboxInput(attrs={"form": "session-form"}),
+        label="Lung-field precautions taken: technique suited to the lung field, patient told the signs of "
+        "pneumothorax",
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, assessments=(), **kwargs):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/<uuid:pk>/details/", patients.patient_details, name="patient_details"),
     path("patients/<uuid:pk>/consent/withdraw/", patients.consent_withdraw, name="consent_withdraw"),
     path("patients/<uuid:pk>/archive/", patients.patient_archive, name="patient_archive"),
+    path("patients/<uuid:pk>/unarchive/", patients.patient_unarchive, name="patient_unarchive"),
     path("patients/<uuid:pk>/sessions/new/", sessions.session_new, name="session_new"),
     path("patients/<uuid:pk>/sessions/warnings/", sessions.session_warnings_view, name="session_warnings"),
     path("patients/<uuid:pk>/assessments/new/", assessments.assessment_new, name="assessment_new"),

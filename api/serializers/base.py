@@ -1,7 +1,10 @@
 """Shared serializer pieces: unknown-field refusal, clinic-scoped references, names."""
 
+import datetime as dt
 import uuid
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from records.policy import clinic_of
@@ -11,12 +14,38 @@ __all__ = [
     "ClinicScopedPrimaryKeyField",
     "ErrorDetailSerializer",
     "ErrorSerializer",
+    "OffsetDateTimeField",
     "StrictSerializer",
     "api_datetime",
     "display_name",
 ]
 
 _DATETIME = serializers.DateTimeField()
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that must carry its UTC offset (``Z`` or ``+01:00``).
+
+    REST framework would read ``2026-03-01T09:30`` in the server's time zone; a clinic in
+    another zone would then record a session hours away from when it happened, silently.
+    Every writable date-time of the API is one of these (a test walks the serializers).
+    """
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, e.g. 2026-03-01T09:30:00+01:00 or 2026-03-01T08:30:00Z.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # well formed but impossible: REST framework says so below
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        elif isinstance(value, dt.datetime) and timezone.is_naive(value):
+            self.fail("naive")
+        return super().to_internal_value(value)
 
 
 def api_datetime(value) -> str | None:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from records.choices import PrecautionCode, Sex
 
-from .base import StrictSerializer
+from .base import OffsetDateTimeField, StrictSerializer
 from .representations import ConsentSerializer, PatientSerializer
 
 __all__ = [
@@ -39,9 +39,9 @@ class PatientWriteSerializer(StrictSerializer):
 
 
 class ConsentGiveSerializer(StrictSerializer):
-    given_at = serializers.DateTimeField(required=False, help_text="When consent was given (default: now).")
+    given_at = OffsetDateTimeField(required=False, help_text="When consent was given (default: now).")
     form_version = serializers.CharField(max_length=40, help_text="The consent form's version, e.g. `IMS-2026-01`.")
 
 
 class ConsentWithdrawSerializer(StrictSerializer):
-    withdrawn_at = serializers.DateTimeField(required=False, help_text="When consent was withdrawn (default: now).")
+    withdrawn_at = OffsetDateTimeField(required=False, help_text="When consent was withdrawn (default: now).")

@@ -15,7 +15,7 @@ from records.choices import (
 )
 from records.models import Assessment, AuditEvent, Muscle, Patient
 
-from .base import ClinicScopedPrimaryKeyField, StrictSerializer
+from .base import ClinicScopedPrimaryKeyField, OffsetDateTimeField, StrictSerializer
 from .representations import (
     AddendumSerializer,
     AssessmentSerializer,
@@ -102,7 +102,7 @@ class SessionPainScoreInputSerializer(StrictSerializer):
     )
     score = serializers.IntegerField(min_value=0, max_value=10)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    recorded_at = serializers.DateTimeField(required=False)
+    recorded_at = OffsetDateTimeField(required=False)
 
 
 class AdverseEventInputSerializer(StrictSerializer):
@@ -173,7 +173,7 @@ class AssessmentWriteSerializer(StrictSerializer):
     ignored_keys = _RECORD_READ_KEYS
 
     patient = ClinicScopedPrimaryKeyField(model=Patient)
-    assessed_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    assessed_at = OffsetDateTimeField(required=False, help_text="Default: now.")
     chief_complaint = serializers.CharField(max_length=500)
     history = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     affected_segments = serializers.ListField(
@@ -202,7 +202,7 @@ class SessionWriteSerializer(StrictSerializer):
         model=Assessment, required=False, allow_null=True,
         help_text="The course of care (an assessment of the patient).",
     )
-    started_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    started_at = OffsetDateTimeField(required=False, help_text="Default: now.")
     targeted_muscles = TargetedMuscleInputSerializer(many=True, required=False, max_length=200)
     pain_scores = SessionPainScoreInputSerializer(many=True, required=False, max_length=50)
     adverse_events = AdverseEventInputSerializer(many=True, required=False, max_length=50)
@@ -210,6 +210,16 @@ class SessionWriteSerializer(StrictSerializer):
     needles_removed = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
     exercises = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    sharps_discrepancy_note = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=5000,
+        help_text="Why fewer needles were removed than used (a lost or broken needle); lets such a session be "
+        "signed, and flags it.",
+    )
+    lung_field_precautions_confirmed = serializers.BooleanField(
+        required=False,
+        help_text="Technique suited to the lung field, patient told the signs of pneumothorax; required to sign "
+        "a session that needled a lung-field muscle.",
+    )
 
 
 class SessionPutSerializer(SessionWriteSerializer):
@@ -225,11 +235,15 @@ class SessionPatchSerializer(StrictSerializer):
     ignored_keys = _RECORD_READ_KEYS | {"number", "warnings", "patient"}
 
     assessment = ClinicScopedPrimaryKeyField(model=Assessment, required=False, allow_null=True)
-    started_at = serializers.DateTimeField(required=False)
+    started_at = OffsetDateTimeField(required=False)
     needles_used = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     needles_removed = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     exercises = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    sharps_discrepancy_note = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=5000
+    )
+    lung_field_precautions_confirmed = serializers.BooleanField(required=False)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -254,4 +268,4 @@ class PainScoreCreateSerializer(StrictSerializer):
     )
     score = serializers.IntegerField(min_value=0, max_value=10)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    recorded_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    recorded_at = OffsetDateTimeField(required=False, help_text="Default: now.")

@@ -62,6 +62,7 @@ class PatientViewSet(ClinicViewSet):
         "partial_update": "patient.update",
         "destroy": "patient.read",  # everyone who can see a patient learns that DELETE is refused
         "archive": "patient.archive",
+        "unarchive": "patient.archive",
         "consent": "consent.give",
         "consent_withdraw": "consent.withdraw",
         "release_order": "record.read",
@@ -140,6 +141,16 @@ class PatientViewSet(ClinicViewSet):
     def archive(self, request, pk=None):
         patient = self.get_record(Patient)
         services.patient_archive(actor=request.user, patient=patient)
+        return self.respond(patient.pk)
+
+    @extend_schema(
+        request=None, responses=PatientSerializer,
+        summary="Restore an archived patient (clinic admins); 409 patient_not_archived when not archived",
+    )
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, pk=None):
+        patient = self.get_record(Patient)
+        services.patient_unarchive(actor=request.user, patient=patient)
         return self.respond(patient.pk)
 
     @extend_schema(request=ConsentGiveSerializer, responses={201: ConsentSerializer}, summary="Record consent")

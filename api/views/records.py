@@ -26,7 +26,7 @@ from api.serializers.records import (
     SessionWriteSerializer,
     VerifySerializer,
 )
-from records import integrity, services
+from records import integrity, selectors, services
 from records.choices import RecordStatus
 from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TreatmentSession
 from records.representations import (
@@ -42,6 +42,7 @@ from records.representations import (
 )
 from records.snapshots import consistent_read
 
+from ..idempotency import IDEMPOTENCY_KEY, idempotent
 from .base import IF_MATCH, ClinicViewSet
 
 __all__ = ["AssessmentViewSet", "AuditEventViewSet", "MuscleViewSet", "PainScoreViewSet", "SessionViewSet"]
@@ -63,6 +64,18 @@ class MuscleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
 
     def get_queryset(self):
         return Muscle.objects.all()
+
+    def list(self, request, *args, **kwargs):
+        query = request.query_params.get("search", "")
+        if not query.strip():
+            return super().list(request, *args, **kwargs)
+        # Best match first: the ranking is the order, so the page is every match at once
+        # (the catalogue has about a hundred muscles), with no cursor to follow.
+        muscles = list(self.filter_queryset(self.get_queryset()))
+        ranked = selectors.muscles_matching(query, muscles)
+        page_size = self.paginator.get_page_size(request)
+        data = self.get_serializer(ranked[:page_size], many=True).data
+        return Response({"next": None, "previous": None, "results": data})
 
 
 def _uuid_or_404(pk) -> uuid.UUID:
@@ -131,7 +144,9 @@ class _SignedRecordViewSet(ClinicViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List assessments"),
     retrieve=extend_schema(summary="Read an assessment (logged as a view)"),
-    create=extend_schema(request=AssessmentWriteSerializer, responses={201: AssessmentSerializer}),
+    create=extend_schema(
+        request=AssessmentWriteSerializer, responses={201: AssessmentSerializer}, parameters=[IDEMPOTENCY_KEY]
+    ),
     partial_update=extend_schema(
         request=AssessmentPatchSerializer, responses=AssessmentSerializer, parameters=[IF_MATCH],
         summary="Change a draft assessment (findings/plan, when sent, replace the old lists)",
@@ -168,6 +183,7 @@ class AssessmentViewSet(_SignedRecordViewSet):
             documents = assessment_representations(page)
         return self.get_paginated_response(documents)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = self.validated(AssessmentWriteSerializer)
         assessment = services.assessment_create(actor=request.user, **data)
@@ -181,13 +197,20 @@ class AssessmentViewSet(_SignedRecordViewSet):
         )
         return self.respond(assessment.pk)
 
-    @extend_schema(request=None, responses=AssessmentSerializer, parameters=[IF_MATCH], summary="Sign and lock")
+    @extend_schema(
+        request=None, responses=AssessmentSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY], summary="Sign and lock"
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def sign(self, request, pk=None):
         return self._sign(services.assessment_sign, "assessment")
 
-    @extend_schema(request=AddendumCreateSerializer, responses={201: AddendumSerializer}, summary="Add an addendum")
+    @extend_schema(
+        request=AddendumCreateSerializer, responses={201: AddendumSerializer}, parameters=[IDEMPOTENCY_KEY],
+        summary="Add an addendum",
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def addenda(self, request, pk=None):
         return self._addendum()
 
@@ -201,7 +224,7 @@ class AssessmentViewSet(_SignedRecordViewSet):
     list=extend_schema(summary="List sessions"),
     retrieve=extend_schema(summary="Read a session (logged as a view)"),
     create=extend_schema(
-        request=SessionWriteSerializer, responses={201: SessionSerializer},
+        request=SessionWriteSerializer, responses={201: SessionSerializer}, parameters=[IDEMPOTENCY_KEY],
         summary="Log a session with its targeted muscles, pain scores and adverse events (atomic)",
     ),
     update=extend_schema(
@@ -247,6 +270,7 @@ class SessionViewSet(_SignedRecordViewSet):
             documents = session_representations(self.clinic, [row["id"] for row in page])
         return self.get_paginated_response(documents)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = self.validated(SessionWriteSerializer)
         session = services.session_record(actor=request.user, **data)
@@ -277,13 +301,20 @@ class SessionViewSet(_SignedRecordViewSet):
         services.session_delete_draft(actor=request.user, session=session, expected_version=self.expected_version())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses=SessionSerializer, parameters=[IF_MATCH], summary="Sign and lock")
+    @extend_schema(
+        request=None, responses=SessionSerializer, parameters=[IF_MATCH, IDEMPOTENCY_KEY], summary="Sign and lock"
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def sign(self, request, pk=None):
         return self._sign(services.session_sign, "session")
 
-    @extend_schema(request=AddendumCreateSerializer, responses={201: AddendumSerializer}, summary="Add an addendum")
+    @extend_schema(
+        request=AddendumCreateSerializer, responses={201: AddendumSerializer}, parameters=[IDEMPOTENCY_KEY],
+        summary="Add an addendum",
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def addenda(self, request, pk=None):
         return self._addendum()
 
@@ -294,7 +325,9 @@ class SessionViewSet(_SignedRecordViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=PainScoreCreateSerializer, responses={201: PainScoreSerializer}),
+    create=extend_schema(
+        request=PainScoreCreateSerializer, responses={201: PainScoreSerializer}, parameters=[IDEMPOTENCY_KEY]
+    ),
 )
 class PainScoreViewSet(ClinicViewSet):
     """Pain scores (NPRS 0–10) of your clinic: session ones are read here, standalone ones
@@ -319,6 +352,7 @@ class PainScoreViewSet(ClinicViewSet):
             raise Http404
         return Response(document)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = self.validated(PainScoreCreateSerializer)
         pain = services.pain_score_record(actor=request.user, **data)

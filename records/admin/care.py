@@ -200,7 +200,8 @@ class TreatmentSessionAdmin(DraftRecordAdmin):
     }
     layout = (
         (None, ("patient", "number", "practitioner", "assessment", "started_at", "status")),
-        ("Sharps count", ("needles_used", "needles_removed")),
+        ("Sharps count", ("needles_used", "needles_removed", "sharps_discrepancy_note")),
+        ("Lung field", ("lung_field_precautions_confirmed",)),
         ("Treatment notes", ("exercises", "notes")),
         ("Warnings", ("warnings",)),
         ("Sign-off", ("signed_at", "signed_by", "signature_digest", "version")),

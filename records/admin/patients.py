@@ -123,7 +123,7 @@ class PatientAdmin(ClinicScopedAdmin):
     list_filter = ("sex", ArchivedFilter, ConsentFilter)
     ordering = ("family_name", "given_name", "chart_number")
     inlines = (PrecautionInline, ConsentInline)
-    actions = ("archive_patients",)
+    actions = ("archive_patients", "restore_patients")
     view_action = "patient.read"
 
     # --- permissions: the role table ------------------------------------------------
@@ -341,6 +341,17 @@ class PatientAdmin(ClinicScopedAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{patient.chart_number}: {refusal_message(exc)}", messages.ERROR)
         self.message_user(request, f"Archived {archived} patient(s).", messages.SUCCESS)
+
+    @admin.action(description="Restore selected patients from the archive", permissions=["archive"])
+    def restore_patients(self, request, queryset):
+        restored = 0
+        for patient in queryset:
+            try:
+                services.patient_unarchive(actor=request.user, patient=patient)
+                restored += 1
+            except DomainError as exc:
+                self.message_user(request, f"{patient.chart_number}: {refusal_message(exc)}", messages.ERROR)
+        self.message_user(request, f"Restored {restored} patient(s).", messages.SUCCESS)
 
 
 @admin.register(Precaution)

@@ -41,6 +41,11 @@ class TreatmentSession(ClinicalModel):
     number = models.PositiveIntegerField()
     needles_used = models.PositiveSmallIntegerField(default=0)
     needles_removed = models.PositiveSmallIntegerField(default=0)
+    # Why fewer needles were removed than used (a lost or broken needle): the only way a
+    # session with an unaccounted needle can be signed honestly (DESIGN §10).
+    sharps_discrepancy_note = models.TextField(blank=True)
+    # Technique suited to the lung field, and the patient told the signs of pneumothorax.
+    lung_field_precautions_confirmed = models.BooleanField(default=False)
     exercises = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=RecordStatus.choices, default=RecordStatus.DRAFT)
@@ -72,13 +77,19 @@ class TreatmentSession(ClinicalModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(status=RecordStatus.DRAFT)
-                | models.Q(
-                    signed_at__isnull=False,
-                    signed_by__isnull=False,
-                    needles_used=models.F("needles_removed"),
+                | (
+                    models.Q(signed_at__isnull=False, signed_by__isnull=False)
+                    & (
+                        models.Q(needles_used=models.F("needles_removed"))
+                        | (
+                            models.Q(needles_removed__lt=models.F("needles_used"))
+                            & ~models.Q(sharps_discrepancy_note="")
+                        )
+                    )
                 ),
                 name="session_signed_is_complete",
-                violation_error_message="A signed session needs its signer, time and a matching sharps count.",
+                violation_error_message="A signed session needs its signer, time and a sharps count that matches "
+                "or whose discrepancy is explained.",
             ),
         ]
         indexes = [

@@ -101,6 +101,9 @@ class SessionRepresentation(TypedDict):
     warnings: list[WarningRepresentation]
     created_at: Instant
     updated_at: Instant
+    # Why fewer needles were removed than used (a lost needle), when that happened.
+    sharps_discrepancy_note: str
+    lung_field_precautions_confirmed: bool
 
 
 # What warnings_for_targets reads of a muscle.
@@ -113,7 +116,8 @@ _SESSIONS = """
            s.started_at, s.number, s.needles_used, s.needles_removed, s.exercises, s.notes, s.status,
            s.signed_at, s.signed_by_id, su.first_name AS signer_first_name, su.last_name AS signer_last_name,
            su.username AS signer_username, s.version, s.created_at, s.updated_at,
-           pc.code AS precaution_code, pc.note AS precaution_note
+           pc.code AS precaution_code, pc.note AS precaution_note,
+           s.sharps_discrepancy_note, s.lung_field_precautions_confirmed
       FROM records_treatmentsession s
       JOIN auth_user pu ON pu.id = s.practitioner_id
       LEFT JOIN auth_user su ON su.id = s.signed_by_id
@@ -207,6 +211,8 @@ def _session(row: dict) -> SessionRepresentation:
         "warnings": [],
         "created_at": instant_text(row["created_at"]),
         "updated_at": instant_text(row["updated_at"]),
+        "sharps_discrepancy_note": row["sharps_discrepancy_note"],
+        "lung_field_precautions_confirmed": bool(row["lung_field_precautions_confirmed"]),
     }
 
 

@@ -10,6 +10,7 @@ from .patients import (
     consent_withdraw,
     patient_archive,
     patient_create,
+    patient_unarchive,
     patient_update,
     precautions_set,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "consent_withdraw",
     "pain_score_record",
     "patient_archive",
+    "patient_unarchive",
     "patient_create",
     "patient_update",
     "precautions_set",

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from records import clinical, policy
 from records.choices import SEGMENTS, AuditAction, RecordStatus
-from records.exceptions import InvalidInput, NotPermitted, RecordLocked
+from records.exceptions import InvalidInput, OwnershipRequired, RecordLocked
 from records.integrity import assessment_digest
 from records.models import Addendum, Assessment, AssessmentFinding, Patient, PlanItem, TreatmentSession
 
@@ -118,7 +118,7 @@ def _require_editable_by(actor, record, kind: str) -> None:
     if record.status != RecordStatus.DRAFT:
         raise RecordLocked(f"This {kind} is signed and locked; add an addendum instead.")
     if not actor.is_superuser and record.practitioner_id != actor.pk:
-        raise NotPermitted(f"Only the practitioner who wrote this draft {kind} may change it.")
+        raise OwnershipRequired(f"Only the practitioner who wrote this draft {kind} may change it.")
 
 
 @transaction.atomic
@@ -172,7 +172,7 @@ def assessment_sign(*, actor, assessment: Assessment, expected_version: int | No
     if assessment.status != RecordStatus.DRAFT:
         raise RecordLocked("This assessment is already signed.")
     if not actor.is_superuser and assessment.practitioner_id != actor.pk:
-        raise NotPermitted("Only the practitioner who wrote this assessment may sign it.")
+        raise OwnershipRequired("Only the practitioner who wrote this assessment may sign it.")
     before = snapshot(assessment, exclude=("version",))
     assessment.status = RecordStatus.SIGNED
     assessment.signed_at = timezone.now()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from records import policy
 from records.choices import AuditAction, PrecautionCode
-from records.exceptions import InvalidInput, RuleViolation, StaleVersion
+from records.exceptions import InvalidInput, PatientNotArchived, RuleViolation, StaleVersion
 from records.models import Clinic, Consent, Patient, Precaution
 
 from .audit import audit_event, snapshot
@@ -20,6 +20,7 @@ __all__ = [
     "consent_withdraw",
     "lock_for_update",
     "patient_archive",
+    "patient_unarchive",
     "patient_create",
     "patient_update",
     "precautions_set",
@@ -190,6 +191,25 @@ def patient_archive(*, actor, patient: Patient) -> Patient:
 
 
 @transaction.atomic
+def patient_unarchive(*, actor, patient: Patient) -> Patient:
+    """Restore an archived patient to the active lists. A patient who is not archived is
+    refused (PatientNotArchived): restoring twice is a client's mistake worth telling."""
+    policy.require(actor, "patient.archive", clinic=patient.clinic)
+    patient = lock_for_update(Patient, patient.pk)
+    if patient.archived_at is None:
+        raise PatientNotArchived("This patient is not archived; there is nothing to restore.")
+    before = _patient_snapshot(patient)
+    patient.archived_at = None
+    patient.version += 1
+    patient.save(update_fields=["archived_at", "version", "updated_at"])
+    audit_event(
+        actor=actor, action=AuditAction.UNARCHIVE, clinic=patient.clinic, obj=patient, patient=patient,
+        before=before, after=_patient_snapshot(patient),
+    )
+    return patient
+
+
+@transaction.atomic
 def consent_give(*, actor, patient: Patient, form_version: str, given_at: dt.datetime | None = None) -> Consent:
     """Record the patient's consent to needling. Refused while a consent is already current."""
     policy.require(actor, "consent.give", clinic=patient.clinic)
@@ -231,6 +251,8 @@ def consent_withdraw(*, actor, patient: Patient, withdrawn_at: dt.datetime | Non
         raise RuleViolation("The patient has no current consent to withdraw.")
     before = snapshot(consent)
     withdrawn_at = withdrawn_at or timezone.now()
+    if timezone.is_naive(withdrawn_at):
+        raise InvalidInput({"withdrawn_at": ["Give a time with a timezone."]})
     if withdrawn_at < consent.given_at:
         raise InvalidInput({"withdrawn_at": ["Consent cannot be withdrawn before it was given."]})
     consent.withdrawn_at = withdrawn_at

@@ -10,10 +10,18 @@ from django.utils import timezone
 from records import clinical, policy
 from records.choices import AuditAction, PainMoment, RecordStatus
 from records.clinical_authorisation import authorisation_current_on
+from records.clinical_sharps import (
+    discrepancy_note_problem,
+    lung_field_sign_refusal,
+    sharps_record_problems,
+    sharps_sign_refusal,
+)
 from records.exceptions import (
     AuthorisationRequired,
     ConsentRequired,
     InvalidInput,
+    LungFieldConfirmationRequired,
+    OwnershipRequired,
     RecordLocked,
     RuleViolation,
     SharpsCountMismatch,
@@ -44,7 +52,10 @@ __all__ = [
     "session_update",
 ]
 
-SESSION_EDITABLE_FIELDS = ("assessment", "started_at", "needles_used", "needles_removed", "exercises", "notes")
+SESSION_EDITABLE_FIELDS = (
+    "assessment", "started_at", "needles_used", "needles_removed", "exercises", "notes",
+    "sharps_discrepancy_note", "lung_field_precautions_confirmed",
+)
 TARGETED_FIELDS = (
     "order", "muscle", "side", "segment", "needle_length_mm", "needle_diameter_mm",
     "twitch_response", "twitch_count", "outcome", "notes",
@@ -98,8 +109,33 @@ def _build_nested(session: TreatmentSession, *, targeted_muscles, pain_scores, a
     return targeted, pains, adverse
 
 
+def _check_sharps(session: TreatmentSession, errors: FieldErrors, *, targeted_count: int) -> None:
+    """The sharps rules of records.clinical_sharps, on the values about to be saved."""
+    if not isinstance(session.lung_field_precautions_confirmed, bool):
+        errors.add("lung_field_precautions_confirmed", "Expected true or false.")
+    if not isinstance(session.sharps_discrepancy_note, str):
+        errors.add("sharps_discrepancy_note", "Expected a string.")
+        return
+    problem = discrepancy_note_problem(session.sharps_discrepancy_note)
+    if problem:
+        errors.add("sharps_discrepancy_note", problem)
+    if isinstance(session.needles_used, int) and isinstance(session.needles_removed, int):
+        for field, message in sharps_record_problems(
+            targeted_count=targeted_count,
+            needles_used=session.needles_used,
+            needles_removed=session.needles_removed,
+        ).items():
+            errors.add(field, message)
+
+
 def _check_session_fields(session: TreatmentSession, errors: FieldErrors) -> None:
-    errors.clean(session, exclude=["clinic", "patient", "practitioner", "number", "assessment", "signed_by"])
+    errors.clean(
+        session,
+        exclude=[
+            "clinic", "patient", "practitioner", "number", "assessment", "signed_by",
+            "lung_field_precautions_confirmed",
+        ],
+    )
     _check_time(errors, "started_at", session.started_at, session.patient)
     if session.assessment_id is not None:
         assessment = session.assessment
@@ -121,6 +157,8 @@ def session_record(
     needles_removed: int = 0,
     exercises: str = "",
     notes: str = "",
+    sharps_discrepancy_note: str = "",
+    lung_field_precautions_confirmed: bool = False,
 ) -> TreatmentSession:
     """Record a draft session with its nested rows in one transaction.
 
@@ -143,6 +181,8 @@ def session_record(
         needles_removed=needles_removed,
         exercises=exercises or "",
         notes=notes or "",
+        sharps_discrepancy_note="" if sharps_discrepancy_note is None else sharps_discrepancy_note,
+        lung_field_precautions_confirmed=lung_field_precautions_confirmed,
     )
     errors = FieldErrors()
     _check_session_fields(session, errors)
@@ -150,6 +190,7 @@ def session_record(
         session, targeted_muscles=targeted_muscles, pain_scores=pain_scores, adverse_events=adverse_events,
         errors=errors,
     )
+    _check_sharps(session, errors, targeted_count=len(targeted_muscles or ()))
     errors.raise_if_any()
     # Needles used count as needling even before the muscles are itemised.
     if targeted or session.needles_used:
@@ -191,7 +232,7 @@ def session_update(
     _require_editable_by(actor, session, "session")
     before = _session_snapshot(session)
     for field, value in changes.items():
-        if field in ("exercises", "notes") and value is None:
+        if field in ("exercises", "notes", "sharps_discrepancy_note") and value is None:
             value = ""
         setattr(session, field, value)
     errors = FieldErrors()
@@ -203,6 +244,10 @@ def session_update(
         adverse_events=adverse_events or (),
         errors=errors,
     )
+    targeted_count = (
+        len(targeted_muscles) if targeted_muscles is not None else session.targeted_muscles.count()
+    )
+    _check_sharps(session, errors, targeted_count=targeted_count)
     errors.raise_if_any()
     if targeted_muscles or session.needles_used:
         _require_consent(session.patient)
@@ -232,11 +277,23 @@ def session_sign(*, actor, session: TreatmentSession, expected_version: int | No
     if session.status != RecordStatus.DRAFT:
         raise RecordLocked("This session is already signed; add an addendum instead.")
     if not actor.is_superuser and session.practitioner_id != actor.pk:
-        raise RuleViolation("Only the practitioner who recorded this session may sign it.")
+        raise OwnershipRequired("Only the practitioner who recorded this session may sign it.")
     _require_needling_authorisation(session)
-    refusal = clinical.sharps_refusal(needles_used=session.needles_used, needles_removed=session.needles_removed)
-    if refusal:
-        raise SharpsCountMismatch(refusal)
+    refusal = sharps_sign_refusal(
+        needles_used=session.needles_used,
+        needles_removed=session.needles_removed,
+        discrepancy_note=session.sharps_discrepancy_note,
+    )
+    if refusal is not None:
+        raise SharpsCountMismatch(refusal.message)
+    lung_field = list(
+        session.targeted_muscles.filter(muscle__lung_field=True).values_list("muscle__name", flat=True)
+    )
+    refusal = lung_field_sign_refusal(
+        lung_field_muscles=lung_field, confirmed=session.lung_field_precautions_confirmed
+    )
+    if refusal is not None:
+        raise LungFieldConfirmationRequired(refusal.message)
     if clinical.needling_needs_consent(
         has_targeted_muscles=session.targeted_muscles.exists(), needles_used=session.needles_used
     ):

@@ -118,6 +118,8 @@ def record_session(physio, patient, *, sign=False, started_at=None, slugs=("glut
 
     kwargs.setdefault("needles_used", len(slugs))
     kwargs.setdefault("needles_removed", len(slugs))
+    if sign:  # a signed lung-field session needs the precautions confirmed (DESIGN §10)
+        kwargs.setdefault("lung_field_precautions_confirmed", True)
     session = services.session_record(
         actor=physio,
         patient=patient,

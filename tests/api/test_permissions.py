@@ -201,7 +201,7 @@ def test_physio2_cannot_change_another_physios_draft(world, physio2):
         f"/api/v1/sessions/{world.draft_session.pk}/", {"notes": "mine now"}, format="json"
     )
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "not_permitted"
+    assert response.json()["error"]["code"] == "permission_denied"
     world.draft_session.refresh_from_db()
     assert world.draft_session.notes == ""
 

@@ -104,6 +104,7 @@ def _sessions(physio, patient, count, start):
                 release("gluteus-medius", "none"),
                 release("piriformis", "needle_grasp", side="right"),
             ],
+            needles_used=3, needles_removed=3,
         )
 
 

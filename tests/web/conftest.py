@@ -46,7 +46,7 @@ def add_sessions(actor, patient, count, *, assessment=None, sign=True, start=Non
             pain_scores=[{"moment": "pre_session", "score": max(8 - index, 2)},
                          {"moment": "post_session", "score": max(5 - index, 0)}],
             adverse_events=[{"kind": "bruising", "severity": "mild"}] if index == 0 else [],
-            needles_used=3, needles_removed=3,
+            needles_used=3, needles_removed=3, lung_field_precautions_confirmed=True,
         )
         if sign:
             session = services.session_sign(actor=actor, session=session)

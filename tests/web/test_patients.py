@@ -125,7 +125,10 @@ def test_clinic_admin_archives_a_patient(client, clinic_admin, physio, patient):
     assert client.post(url).status_code == 403
     client.force_login(clinic_admin)
     assert b"Archive patient" in client.get(reverse("web:patient_details", args=[patient.pk])).content
-    response = client.post(url, follow=True)
+    # The first press only asks for confirmation.
+    asked = client.post(url, follow=True).content.decode()
+    assert "Yes, archive" in asked and Patient.objects.get(pk=patient.pk).archived_at is None
+    response = client.post(url, {"confirm": "yes"}, follow=True)
     assert "Morgan Quinlan archived; the record is kept." in response.content.decode()
     patient.refresh_from_db()
     assert patient.archived_at is not None

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from records import services
@@ -12,7 +13,10 @@ from records.selectors import current_consent, current_consent_among, patients_f
 from web.access import clinic_patient, clinic_view, require
 from web.forms import ConsentForm, PatientForm, PrecautionsForm
 
-__all__ = ["consent_withdraw", "patient_archive", "home", "patient_create", "patient_details", "patient_list"]
+__all__ = [
+    "consent_withdraw", "patient_archive", "home", "patient_create", "patient_details", "patient_list",
+    "patient_unarchive",
+]
 
 
 def home(request):
@@ -23,7 +27,10 @@ def home(request):
 def patient_list(request):
     require(request, "patient.read")
     query = (request.GET.get("q") or "").strip()[:100]
-    patients = patients_for_clinic(request.clinic).annotate(last_session=Max("sessions__started_at"))
+    include_archived = request.GET.get("archived") == "1"
+    patients = patients_for_clinic(request.clinic, include_archived=include_archived).annotate(
+        last_session=Max("sessions__started_at")
+    )
     if query:
         patients = patients.filter(
             Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(chart_number__icontains=query)
@@ -36,7 +43,8 @@ def patient_list(request):
     return render(
         request,
         "web/patient_list.html",
-        {"page": page, "query": query, "can_create": _can(request, "patient.create")},
+        {"page": page, "query": query, "can_create": _can(request, "patient.create"),
+         "include_archived": include_archived},
     )
 
 
@@ -137,6 +145,8 @@ def patient_details(request, pk):
             "consents": consents, "current_consent": current, "can_edit": can_edit,
             "can_consent": _can(request, "consent.give"), "can_precautions": _can(request, "precautions.set"),
             "can_archive": _can(request, "patient.archive") and patient.archived_at is None,
+            "can_restore": _can(request, "patient.archive") and patient.archived_at is not None,
+            "confirm": request.GET.get("confirm") if request.GET.get("confirm") in ("archive", "restore") else "",
         },
         status=status,
     )
@@ -164,10 +174,29 @@ def patient_archive(request, pk):
     """Archive (never delete) a patient: hidden from the list, the record kept."""
     require(request, "patient.archive")
     patient = clinic_patient(request, pk)
+    if request.POST.get("confirm") != "yes":  # archiving asks first (a confirmation step)
+        return redirect(reverse("web:patient_details", args=[patient.pk]) + "?confirm=archive")
     try:
         services.patient_archive(actor=request.user, patient=patient)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{patient.full_name} archived; the record is kept.")
+    return redirect("web:patient_details", pk=patient.pk)
+
+
+@require_POST
+@clinic_view
+def patient_unarchive(request, pk):
+    """Restore an archived patient to the list (after a confirmation step)."""
+    require(request, "patient.archive")
+    patient = clinic_patient(request, pk)
+    if request.POST.get("confirm") != "yes":
+        return redirect(reverse("web:patient_details", args=[patient.pk]) + "?confirm=restore")
+    try:
+        services.patient_unarchive(actor=request.user, patient=patient)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{patient.full_name} restored to the patient list.")
     return redirect("web:patient_details", pk=patient.pk)

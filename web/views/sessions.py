@@ -11,7 +11,13 @@ from accounts.selectors import has_current_authorisation
 from records import policy, services
 from records.choices import PainMoment
 from records.clinical import warnings_for_targets
-from records.exceptions import ConsentRequired, DomainError, InvalidInput, SharpsCountMismatch
+from records.exceptions import (
+    ConsentRequired,
+    DomainError,
+    InvalidInput,
+    LungFieldConfirmationRequired,
+    SharpsCountMismatch,
+)
 from records.models import Addendum, Assessment, PainScore, TargetedMuscle, TreatmentSession
 from records.selectors import current_consent, session_warnings
 from web.access import clinic_patient, clinic_session, clinic_view, require, session_left_alone
@@ -115,6 +121,8 @@ def _save(request, patient, session, form, targeted, adverse):
         "needles_removed": data["needles_removed"],
         "exercises": data.get("exercises") or "",
         "notes": data.get("notes") or "",
+        "sharps_discrepancy_note": data.get("sharps_discrepancy_note") or "",
+        "lung_field_precautions_confirmed": bool(data.get("lung_field_precautions_confirmed")),
         "targeted_muscles": [f.as_item() for f in rows],
         "pain_scores": form.pain_items(),
         "adverse_events": [f.as_item() for f in events],
@@ -135,6 +143,8 @@ def _save(request, patient, session, form, targeted, adverse):
                      index_maps={"targeted_muscles": rows, "adverse_events": events})
     except SharpsCountMismatch as exc:
         form.add_error("needles_removed", exc.message)
+    except LungFieldConfirmationRequired as exc:
+        form.add_error("lung_field_precautions_confirmed", exc.message)
     except ConsentRequired as exc:
         form.add_error(None, exc.message)
     except DomainError as exc:
@@ -184,6 +194,8 @@ def _logging_page(request, patient, session=None):
                 "assessment": str(session.assessment_id or ""),
                 "needles_used": session.needles_used, "needles_removed": session.needles_removed,
                 "exercises": session.exercises, "notes": session.notes, "version": session.version,
+                "sharps_discrepancy_note": session.sharps_discrepancy_note,
+                "lung_field_precautions_confirmed": session.lung_field_precautions_confirmed,
                 "pain_before": pains.get(PainMoment.PRE_SESSION), "pain_after": pains.get(PainMoment.POST_SESSION),
             }
         form = SessionForm(initial=initial, assessments=assessments)
@@ -205,6 +217,10 @@ def _logging_page(request, patient, session=None):
 def session_new(request, pk):
     require(request, "session.create")
     patient = clinic_patient(request, pk)
+    if patient.is_archived:
+        # Refused before anything is typed, not on Save.
+        messages.error(request, "This patient is archived: restore them before logging a session.")
+        return redirect("web:patient_chart", pk=patient.pk)
     return _logging_page(request, patient)
 
 
