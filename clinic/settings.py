@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "records.request_context.RequestContextMiddleware",
+    # After auth and the request context: writes each request's one access-log event.
+    "records.access_log.AccessLogMiddleware",
     "api.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 response.
     "axes.middleware.AxesMiddleware",

@@ -22,9 +22,8 @@ from rest_framework.views import APIView
 
 from api.views.base import ReleaseRenderedData
 from records import policy
-from records.choices import AuditAction
+from records.access_log import note_read
 from records.models import Patient
-from records.services import audit_event, audit_view
 
 from . import mapping, selectors
 from . import systems as s
@@ -94,8 +93,7 @@ class FHIRView(ReleaseRenderedData, APIView):
         return Response(document)
 
     def audit(self, patient: Patient, what: str, object_id: str = "") -> None:
-        patient.clinic = self.clinic  # already checked to be the same clinic; no extra query
-        audit_view(actor=self.request.user, patient=patient, what=what, object_id=object_id)
+        note_read(actor=self.request.user, clinic=self.clinic, patients=[patient], what=what, object_id=object_id)
 
     def bundle(self, resources: list[dict], *, modes=None, total: int | None = None, next_url: str = "") -> dict:
         base = self.base_url()
@@ -359,14 +357,8 @@ class SearchView(FHIRView):
             query["_count"] = str(count)
             next_url = self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
         resources = [mapping.patient_resource(patient, clinic_slug=clinic.slug) for patient in rows]
-        if len(rows) == 1:
-            self.audit(rows[0], "fhir_patient_search")
-        elif rows:
-            # One event for the page, not one per patient; ids only, never the search terms.
-            audit_event(
-                actor=self.request.user, action=AuditAction.VIEW, clinic=clinic, object_type="fhir_patient_search",
-                after={"patients": [str(patient.pk) for patient in rows]},
-            )
+        # One event for the page, not one per patient; ids only, never the search terms.
+        note_read(actor=self.request.user, clinic=clinic, patients=rows, what="fhir_patient_search")
         document = self.bundle(resources, next_url=next_url, total=total)
         return self.respond(document, resources)
 

@@ -7,6 +7,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from records import policy
+from records.access_log import note_read
 
 __all__ = ["IF_MATCH", "ClinicViewSet", "PreconditionFailed", "ReleaseRenderedData", "etag_for"]
 
@@ -59,6 +60,34 @@ class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
     """
 
     policy_actions: dict[str, str] = {}
+    # The access log: which key of each returned item names its patient ("id" for the
+    # patients themselves); None where the data names no patient (muscles, audit trail).
+    # Every successful GET through this base notes the patients it returned (DESIGN §11).
+    access_log_key: str | None = "patient"
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and 200 <= response.status_code < 300:
+            self.note_access(response.data)
+        return response
+
+    def access_log_name(self) -> str:
+        """What the event calls the read: the record kind for a detail, ``<kind>_list`` for a list."""
+        name = getattr(self, "view_name", None) or self.basename.replace("-", "_")
+        return name if self.action == "retrieve" else f"{name}_{self.action}"
+
+    def note_access(self, data) -> None:
+        key = self.access_log_key
+        if key is None or not isinstance(data, dict | list):
+            return
+        items = data.get("results", [data]) if isinstance(data, dict) else data
+        patients = [item.get(key) for item in items if isinstance(item, dict)]
+        if patients:
+            object_id = str(data.get("id", "")) if isinstance(data, dict) and "results" not in data else ""
+            note_read(
+                actor=self.request.user, clinic=self.clinic, patients=patients, what=self.access_log_name(),
+                object_id=object_id,
+            )
 
     @property
     def clinic(self):

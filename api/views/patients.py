@@ -19,6 +19,7 @@ from api.serializers.patients import (
 )
 from api.serializers.views import ReleaseOrderSerializer, TimelineSerializer, release_order_data
 from records import selectors, services
+from records.access_log import note_read
 from records.models import Assessment, Patient
 
 from .base import IF_MATCH, ClinicViewSet, etag_for
@@ -48,6 +49,7 @@ class PatientViewSet(
     filterset_class = PatientFilter
     ordering = ("family_name", "given_name", "id")
     extra_error_codes = {"DELETE": ["405"]}
+    access_log_key = "id"
     policy_actions = {
         "list": "patient.read",
         "retrieve": "patient.read",
@@ -67,7 +69,6 @@ class PatientViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         patient = self.get_object()
-        self._log_view(patient, "patient")
         response = Response(self.get_serializer(patient).data)
         response["ETag"] = etag_for(patient)
         return response
@@ -157,10 +158,7 @@ class PatientViewSet(
         return Response({"patient": patient.pk, "entries": entries})
 
     def _log_view(self, patient: Patient, what: str) -> None:
-        # The patient is of the user's clinic (scoped queryset): reuse the loaded clinic
-        # instead of a query for it.
-        patient.clinic = self.clinic
-        services.audit_view(actor=self.request.user, patient=patient, what=what)
+        note_read(actor=self.request.user, clinic=self.clinic, patients=[patient], what=what)
 
 
 def _is_uuid(value: str) -> bool:

@@ -28,7 +28,7 @@ from api.serializers.records import (
 )
 from records import integrity, selectors, services
 from records.choices import RecordStatus
-from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TreatmentSession
+from records.models import Assessment, AuditEvent, Muscle, PainScore, TreatmentSession
 
 from ..session_documents import session_documents
 from .base import IF_MATCH, ClinicViewSet, etag_for
@@ -49,6 +49,7 @@ class MuscleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     filterset_class = MuscleFilter
     ordering = ("name", "id")
     policy_actions = {"list": "record.read", "retrieve": "record.read"}
+    access_log_key = None  # reference data, no patient in it
 
     def get_queryset(self):
         return Muscle.objects.all()
@@ -62,8 +63,6 @@ class _SignedRecordViewSet(mixins.ListModelMixin, ClinicViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()
-        record.patient.clinic = self.clinic  # same clinic (scoped queryset): no query for it
-        services.audit_view(actor=request.user, patient=record.patient, what=self.view_name, object_id=str(record.pk))
         response = Response(self.get_serializer(record).data)
         response["ETag"] = etag_for(record)
         return response
@@ -197,10 +196,7 @@ class SessionViewSet(_SignedRecordViewSet):
         return self.get_paginated_response(session_documents(self.clinic, [row["id"] for row in page]))
 
     def retrieve(self, request, *args, **kwargs):
-        document = self._document(self.kwargs["pk"])
-        patient = Patient(pk=document["patient"], clinic=self.clinic)
-        services.audit_view(actor=request.user, patient=patient, what=self.view_name, object_id=document["id"])
-        return self._document_response(document)
+        return self._document_response(self._document(self.kwargs["pk"]))
 
     def respond(self, pk, *, status_code=status.HTTP_200_OK, serializer_class=None) -> Response:
         return self._document_response(self._document(pk), status_code=status_code)
@@ -296,6 +292,7 @@ class AuditEventViewSet(mixins.ListModelMixin, ClinicViewSet):
     filterset_class = AuditEventFilter
     ordering = ("-at", "-id")
     policy_actions = {"list": "audit.read"}
+    access_log_key = None  # the trail names patients by id only; reading it is not a read of their record
 
     def get_queryset(self):
         return AuditEvent.objects.filter(clinic=self.clinic)

@@ -175,8 +175,8 @@ def test_search_and_updated_since(physio_client, clinic):
     assert bad.status_code == 400 and "updated_since" in bad.json()["error"]["fields"]
 
 
-# Token lookup 1, page of patients 1, precautions 1, consents 1.
-PATIENTS_LIST_QUERIES = 4
+# Token lookup 1, page of patients 1, precautions 1, consents 1, the access log's INSERT 1.
+PATIENTS_LIST_QUERIES = 5
 # Token 1, patient 1, precautions 1, consents 1, audit row of the read 1.
 PATIENT_DETAIL_QUERIES = 5
 

@@ -329,7 +329,9 @@ def test_detail_read_is_logged_as_a_view(physio_client, make_session, physio, pa
     event = AuditEvent.objects.get(action="view", object_type="treatmentsession")
     assert event.actor == physio and event.patient == patient and event.object_id == session["id"]
     physio_client.get("/api/v1/sessions/")
-    assert AuditEvent.objects.filter(action="view").count() == 1
+    # The list is logged too (DESIGN §11): one event naming the patients it returned.
+    listed = AuditEvent.objects.get(action="view", object_type="treatmentsession_list")
+    assert listed.patients == [str(patient.pk)] and listed.actor == physio
 
 
 # --- lists and filters ----------------------------------------------------------------------
@@ -387,7 +389,7 @@ def test_cursor_pagination(physio_client, physio, patient):
 # Token lookup (user, membership and clinic joined) 1, the page's ids 1, then
 # api.session_documents: sessions with names and the patients' precautions 1, and what
 # they list (targeted muscles, pain scores, adverse events, addenda) 1.
-SESSIONS_LIST_QUERIES = 4
+SESSIONS_LIST_QUERIES = 5  # + the access log's INSERT naming the page's patients
 # Token 1, the session documents 2 (no page query), the audit row of the read 1.
 SESSION_DETAIL_QUERIES = 4
 

@@ -143,7 +143,6 @@ def assessment_detail(request, pk):
     require(request, "record.read")
     assessment = clinic_assessment(request, pk)
     patient = assessment.patient
-    services.audit_view(actor=request.user, patient=patient, what="assessment", object_id=str(assessment.pk))
     baseline = PainScore.objects.filter(assessment=assessment, moment=PainMoment.BASELINE).first()
     own_draft = not assessment.is_signed and assessment.practitioner_id == request.user.pk
     return render(request, "web/assessment_detail.html", {

@@ -238,7 +238,6 @@ def session_detail(request, pk):
     targeted = list(session.targeted_muscles.select_related("muscle").order_by("order"))
     pains = {p.moment: p.score for p in session.pain_scores.all()}
     addenda = list(Addendum.objects.filter(session=session).select_related("author").order_by("created_at"))
-    services.audit_view(actor=request.user, patient=patient, what="treatmentsession", object_id=str(session.pk))
     own_draft = not session.is_signed and session.practitioner_id == request.user.pk
     return render(request, "web/session_detail.html", {
         "session": session, "patient": patient, "targeted": targeted,
