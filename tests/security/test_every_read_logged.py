@@ -145,7 +145,10 @@ def test_reads_by_post_are_logged(name, world, physio, patient):
     assert event.patients == [str(patient.pk)] and event.actor == physio
 
 
-@pytest.mark.parametrize("model", sorted(m._meta.model_name for m in admin.site._registry if m._meta.app_label == "records"))
+RECORDS_ADMINS = sorted(m._meta.model_name for m in admin.site._registry if m._meta.app_label == "records")
+
+
+@pytest.mark.parametrize("model", RECORDS_ADMINS)
 def test_admin_reads_are_logged(model, world, django_user_model, patient):
     model_admin = next(a for m, a in admin.site._registry.items() if m._meta.model_name == model)
     lookup = model_admin.patient_lookup() if hasattr(model_admin, "patient_lookup") else None
@@ -165,7 +168,9 @@ def test_admin_reads_are_logged(model, world, django_user_model, patient):
         assert str(patient.pk) in event.patients and event.actor == root
 
 
-def test_list_reads_are_found_by_patient_in_the_audit_api(world, physio, clinic_admin, patient, patient_without_consent):
+def test_list_reads_are_found_by_patient_in_the_audit_api(
+    world, physio, clinic_admin, patient, patient_without_consent
+):
     client = Client()
     client.force_login(physio)
     assert client.get("/api/v1/patients/").status_code == 200
