@@ -190,6 +190,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Sign-off digests are HMAC-SHA-256 with this key (≥ 32 random bytes, hex or base64), so the
+# database alone cannot recompute one (DESIGN §11). Its id is stored with each signature;
+# RECORDS_SIGNING_OLD_KEYS ("id:key,…") keeps signatures by retired keys verifiable.
+RECORDS_SIGNING_KEY = env.str("RECORDS_SIGNING_KEY", default="")
+RECORDS_SIGNING_KEY_ID = env.str("RECORDS_SIGNING_KEY_ID", default="k1")
+RECORDS_SIGNING_OLD_KEYS = env.str("RECORDS_SIGNING_OLD_KEYS", default="")
+if not RECORDS_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("RECORDS_SIGNING_KEY must be set unless DJANGO_DEBUG is on (32+ random bytes, hex).")
+    # Development only: a fixed key, under its own id, so nothing signed with it verifies elsewhere.
+    RECORDS_SIGNING_KEY, RECORDS_SIGNING_KEY_ID = "00" * 32, "development"
+
 # API tokens
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 

@@ -157,3 +157,5 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUE = "token_issue", "Token issued"
     TOKEN_REVOKE = "token_revoke", "Token revoked"
     DEACTIVATE = "deactivate", "Account deactivated"
+    RESIGN = "resign", "Sign-off digests re-signed with the current key"
+    PASSWORD_CHANGE = "password_change", "Password changed: tokens and other sessions revoked"

@@ -9,14 +9,17 @@ from rest_framework.response import Response
 from records import policy
 from records.access_log import note_read
 
-__all__ = ["IF_MATCH", "ClinicViewSet", "PreconditionFailed", "ReleaseRenderedData", "etag_for"]
+__all__ = [
+    "IF_MATCH", "ClinicViewSet", "PreconditionFailed", "PreconditionRequired", "ReleaseRenderedData", "etag_for",
+]
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     location=OpenApiParameter.HEADER,
-    required=False,
-    description="The `ETag` you read; the write is refused with 412 when the record changed since.",
+    required=True,
+    description="The `ETag` you read (required: 428 without it; `*` is not enough); the write is refused "
+    "with 412 when the record changed since.",
 )
 
 
@@ -24,6 +27,12 @@ class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "If-Match does not match the record's current ETag."
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = 'This write needs If-Match with the ETag you read, e.g. If-Match: "3" (DESIGN §11).'
+    default_code = "precondition_required"
 
 
 def etag_for(instance) -> str:
@@ -64,6 +73,15 @@ class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
     # patients themselves); None where the data names no patient (muscles, audit trail).
     # Every successful GET through this base notes the patients it returned (DESIGN §11).
     access_log_key: str | None = "patient"
+    # Writes that must name the version they change (If-Match), so no update is lost.
+    conditional_actions = frozenset({"update", "partial_update", "destroy", "sign"})
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles first
+        if self.action in self.conditional_actions:
+            header = request.headers.get("If-Match", "").strip()
+            if not header or header == "*":
+                raise PreconditionRequired()
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -107,10 +125,11 @@ class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
         )
 
     def expected_version(self) -> int | None:
-        """The version named by ``If-Match`` (``"3"``, ``W/"3"``), None without one or ``*``."""
+        """The version named by ``If-Match`` (``"3"``, ``W/"3"``); :meth:`initial` has made sure
+        there is one on the writes that need it."""
         header = self.request.headers.get("If-Match")
-        if header is None or header.strip() == "*":
-            return None
+        if header is None or header.strip() in ("", "*"):
+            raise PreconditionRequired()
         value = header.strip()
         if value.startswith("W/"):
             value = value[2:]

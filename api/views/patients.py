@@ -50,6 +50,7 @@ class PatientViewSet(
     ordering = ("family_name", "given_name", "id")
     extra_error_codes = {"DELETE": ["405"]}
     access_log_key = "id"
+    conditional_actions = frozenset({"update", "partial_update"})  # DELETE is always 405 here
     policy_actions = {
         "list": "patient.read",
         "retrieve": "patient.read",
