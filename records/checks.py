@@ -1,0 +1,1 @@
+"""System checks of the deployment (registered on import, from RecordsConfig.ready)."""
