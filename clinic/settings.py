@@ -207,6 +207,11 @@ API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 
 # A JSON body larger than this is refused (413) by Django and by the API's parser.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_BYTES", default=2_621_440)
+# Form fields per POST: the largest page (a session of 60 muscles × 10 fields, 20 adverse
+# events, the session's own) stays well below it; more is refused (400) before any parsing work.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DJANGO_DATA_UPLOAD_MAX_FIELDS", default=1000)
+# Files in one multipart POST (attachments are uploaded one at a time).
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 REST_FRAMEWORK = {
     # Documents the API's error shape (and its status codes) on every operation.

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from web.forms import (
     TargetedFormSet,
     apply_errors,
     local_now_input,
+    oversized_formsets,
     to_local_input,
 )
 from web.views.addenda import add_addendum
@@ -142,6 +144,9 @@ def _save(request, patient, session, form, targeted, adverse):
 
 
 def _logging_page(request, patient, session=None):
+    formsets = {"tm": TargetedFormSet, "ae": AdverseEventFormSet}
+    if request.method == "POST" and oversized_formsets(request.POST, formsets):
+        return HttpResponseBadRequest("Too many rows in one form.")
     assessments = list(Assessment.objects.filter(patient=patient).order_by("-assessed_at"))
     default = assessments[0] if assessments else None
     assessment = session.assessment if session is not None else default
