@@ -20,6 +20,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.input_checks import query_nul_paths
 from api.views.base import ReleaseRenderedData
 from records import policy
 from records.access_log import note_read
@@ -78,6 +79,14 @@ class FHIRView(ReleaseRenderedData, APIView):
 
     def get_exception_handler(self):
         return fhir_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        bad = query_nul_paths(request.query_params) + [key for key in self.kwargs.values() if "\x00" in str(key)]
+        if request.method == "POST" and hasattr(request.data, "lists"):
+            bad += query_nul_paths(request.data)
+        if bad:
+            raise InvalidSearch({bad[0]: ["NUL characters are not allowed."]})
 
     @property
     def clinic(self):

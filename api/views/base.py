@@ -2,10 +2,11 @@
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from api.input_checks import nul_paths, query_nul_paths
 from records import policy
 from records.access_log import note_read
 
@@ -78,6 +79,11 @@ class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles first
+        bad = query_nul_paths(request.query_params)
+        if request.method in ("POST", "PUT", "PATCH"):
+            bad += nul_paths(request.data)
+        if bad:
+            raise ValidationError({path: ["NUL characters are not allowed."] for path in bad})
         if self.action in self.conditional_actions:
             header = request.headers.get("If-Match", "").strip()
             if not header or header == "*":
