@@ -47,6 +47,7 @@ seed: $(VENV)/.deps
 check-deploy: $(VENV)/.deps
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=records.example.org \
+	RECORDS_SIGNING_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))') \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
@@ -74,7 +75,8 @@ serve-prod: $(VENV)/.deps
 	export DJANGO_DEBUG=false DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false} \
 		DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
 		DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
-		DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} && \
+		DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+		RECORDS_SIGNING_KEY=$${RECORDS_SIGNING_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')} && \
 	$(BIN)/python manage.py collectstatic --noinput -v0 && \
 	exec $(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
 		--access-logformat '%(m)s %(U)s %(s)s %(L)ss'

@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the sign-in handler)
+        from . import password_changes, signals  # noqa: F401  (signals connects the sign-in handler)
+
+        password_changes.connect()

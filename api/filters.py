@@ -11,6 +11,7 @@ from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, Range
 from records.choices import AuditAction, PainMoment, RecordStatus, Segment, TwitchResponse
 from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TargetedMuscle, TreatmentSession
 from records.selectors import muscles_for_segments
+from records.services.audit import events_naming_patient
 
 __all__ = [
     "AssessmentFilter",
@@ -181,9 +182,14 @@ class PainScoreFilter(django_filters.FilterSet):
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     actor = django_filters.CharFilter(field_name="actor_username", help_text="The acting user's username.")
-    patient = django_filters.UUIDFilter(field_name="patient_id")
+    patient = django_filters.UUIDFilter(
+        method="filter_patient", help_text="Events about this patient, list reads naming them included."
+    )
     object_type = django_filters.CharFilter()
     at = UtcIsoDateTimeFromToRangeFilter(help_text="`at_after` / `at_before` (ISO 8601).")
+
+    def filter_patient(self, queryset, name, value):
+        return queryset.filter(events_naming_patient(value))
 
     class Meta:
         model = AuditEvent

@@ -6,8 +6,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 __all__ = ["NoStoreMiddleware"]
 
-# Prefixes whose responses may carry patient data: the REST API and the FHIR facade.
-NO_STORE_PREFIXES = ("/api/", "/fhir/")
 
 # Pages Django (not DRF) renders as HTML for API URLs: an unknown endpoint, and a crash,
 # whose page would otherwise show a stack trace in debug mode (the log keeps it).
@@ -18,8 +16,8 @@ REPLACED_PAGES = {
 
 
 class NoStoreMiddleware:
-    """``Cache-Control: no-store`` on API responses (patient data must not sit in browser,
-    proxy or CDN caches), and the API's JSON error shape where Django, not DRF, answers an
+    """``Cache-Control: no-store`` on every response (patient data must not sit in browser,
+    proxy or CDN caches, pages included), and the API's JSON error shape where Django, not DRF, answers an
     API URL (unknown endpoint, server error) with an HTML page."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -27,15 +25,17 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith(NO_STORE_PREFIXES):
-            if (
-                request.path.startswith("/api/")
-                and response.status_code in REPLACED_PAGES
-                and not response.get("Content-Type", "").startswith("application/")
-            ):
-                code, message = REPLACED_PAGES[response.status_code]
-                status = response.status_code
-                response = JsonResponse({"error": {"status": status, "code": code, "message": message}}, status=status)
-            response["Cache-Control"] = "no-store"
-            response["Pragma"] = "no-cache"
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in REPLACED_PAGES
+            and not response.get("Content-Type", "").startswith("application/")
+        ):
+            code, message = REPLACED_PAGES[response.status_code]
+            status = response.status_code
+            response = JsonResponse({"error": {"status": status, "code": code, "message": message}}, status=status)
+        # Every answer that reaches here (static files are served before it, by WhiteNoise)
+        # may carry patient data, or a page a shared clinic workstation should not keep:
+        # pages, the admin, the API and FHIR alike. Nothing is worth caching more than that.
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
         return response

@@ -1,6 +1,8 @@
 """Cursor pagination for every list: stable under inserts, cheap at any depth."""
 
-from rest_framework.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 __all__ = ["ApiCursorPagination"]
@@ -30,3 +32,27 @@ class ApiCursorPagination(CursorPagination):
     def get_ordering(self, request, queryset, view):
         ordering = getattr(view, "ordering", None) or self.ordering
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._queryset_model = queryset.model
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            # DRF answers a cursor it cannot decode with 404; it is bad input naming a parameter.
+            raise ValidationError({self.cursor_query_param: ["Invalid cursor: use the next/previous links."]}) from exc
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        # A crafted cursor ("p=garbage") must not reach the database as a date or an id.
+        model = getattr(getattr(self, "_queryset_model", None), "_meta", None)
+        field_name = self.ordering[0].lstrip("-")
+        if "\x00" in cursor.position or len(cursor.position) > 100:
+            raise NotFound(self.invalid_cursor_message)
+        if model is not None:
+            try:
+                model.get_field(field_name).to_python(cursor.position)
+            except (FieldDoesNotExist, DjangoValidationError, ValueError, TypeError):
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor

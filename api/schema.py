@@ -17,6 +17,7 @@ ERROR_DESCRIPTIONS = {
     "`sharps_count_mismatch`, `rule_violation`).",
     "412": "`If-Match` does not match the record's current `ETag`; nothing was changed.",
     "413": "The request body is too large.",
+    "428": "`If-Match` is required on PUT, PATCH, DELETE and sign (`precondition_required`); `*` is not enough.",
     "415": "Send `Content-Type: application/json`.",
     "429": "Rate limit exceeded; retry after `Retry-After` seconds.",
 }
@@ -30,6 +31,8 @@ class ApiAutoSchema(AutoSchema):
         codes = ["400", "401", "403", "404", "429"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes += ["409", "412"]
+            if getattr(self.view, "action", None) in getattr(self.view, "conditional_actions", ()):
+                codes.append("428")
         elif getattr(self.view, "action", None) == "verify":
             codes.append("409")  # a draft has no digest to verify (found by the role fuzz)
         if self.method in ("POST", "PUT", "PATCH"):
@@ -65,7 +68,8 @@ Clinical rules answer `409` with `error.code` naming the rule (`record_locked`, 
 `sharps_count_mismatch`). Bodies over the size limit are `413`.
 
 **Concurrency.** Detail and write responses carry an `ETag`; send it back as `If-Match` on
-PUT/PATCH/DELETE/sign: a stale one is `412` and nothing changes.
+PUT/PATCH/DELETE/sign (required: without it, or with `*`, `428 precondition_required`): a stale
+one is `412` and nothing changes.
 
 **Lists.** Cursor pagination (`next`, `previous`, `results`), `?page_size=` up to 200;
 `?updated_since=` on patients, assessments, sessions and pain scores.

@@ -114,6 +114,7 @@ def main() -> int:
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'db.sqlite3'}"
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
+           "RECORDS_SIGNING_KEY": os.environ.get("RECORDS_SIGNING_KEY", "ab" * 32),
            "DJANGO_ALLOWED_HOSTS": "testserver", "DJANGO_SECURE_SSL_REDIRECT": "false",
            "API_THROTTLE_USER": "100000000/minute"}
     urls = {}

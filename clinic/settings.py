@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "records.request_context.RequestContextMiddleware",
+    # After auth and the request context: writes each request's one access-log event.
+    "records.access_log.AccessLogMiddleware",
     "api.middleware.NoStoreMiddleware",
     "clinic.middleware.ClinicTimeZoneMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 response.
@@ -124,6 +126,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "records.password_validation.ForbiddenContentValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -201,11 +204,28 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Sign-off digests are HMAC-SHA-256 with this key (≥ 32 random bytes, hex or base64), so the
+# database alone cannot recompute one (DESIGN §11). Its id is stored with each signature;
+# RECORDS_SIGNING_OLD_KEYS ("id:key,…") keeps signatures by retired keys verifiable.
+RECORDS_SIGNING_KEY = env.str("RECORDS_SIGNING_KEY", default="")
+RECORDS_SIGNING_KEY_ID = env.str("RECORDS_SIGNING_KEY_ID", default="k1")
+RECORDS_SIGNING_OLD_KEYS = env.str("RECORDS_SIGNING_OLD_KEYS", default="")
+if not RECORDS_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("RECORDS_SIGNING_KEY must be set unless DJANGO_DEBUG is on (32+ random bytes, hex).")
+    # Development only: a fixed key, under its own id, so nothing signed with it verifies elsewhere.
+    RECORDS_SIGNING_KEY, RECORDS_SIGNING_KEY_ID = "00" * 32, "development"
+
 # API tokens
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 
 # A JSON body larger than this is refused (413) by Django and by the API's parser.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_BYTES", default=2_621_440)
+# Form fields per POST: the largest page (a session of 60 muscles × 10 fields, 20 adverse
+# events, the session's own) stays well below it; more is refused (400) before any parsing work.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DJANGO_DATA_UPLOAD_MAX_FIELDS", default=1000)
+# Files in one multipart POST (attachments are uploaded one at a time).
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 REST_FRAMEWORK = {
     # Documents the API's error shape (and its status codes) on every operation.

@@ -6,6 +6,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-product
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 # Tests run with production settings whatever a developer's .env says.
 os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("RECORDS_SIGNING_KEY", "7465737420736967e96e696e67206b6579206e6f7420666f722070726f64202121")
+os.environ.setdefault("RECORDS_SIGNING_KEY_ID", "test-1")
 
 from clinic.settings import *  # noqa: E402,F403
 

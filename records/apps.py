@@ -7,3 +7,6 @@ class RecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "records"
     verbose_name = "Clinical records"
+
+    def ready(self):
+        from records import checks  # noqa: F401 - checks register themselves

@@ -70,7 +70,7 @@ CLINIC_TABLES: list[tuple[str, type[models.Model]]] = [
     ("audit_events", AuditEvent),
 ]
 SIGNED_TABLES = {"assessments": Assessment, "sessions": TreatmentSession}
-SIGN_FIELDS = ("status", "signed_at", "signed_by", "signature_digest", "updated_at")
+SIGN_FIELDS = ("status", "signed_at", "signed_by", "signature_digest", "signature_key_id", "updated_at")
 
 # Foreign keys to staff accounts: the accounts they name are exported with the clinic.
 USER_COLUMNS = {
@@ -250,7 +250,7 @@ def import_clinic(document: dict, *, using: str = "default") -> dict:
                     # In as drafts; signed below, once their nested rows are in.
                     instances = [
                         _instance(model, row, status=RecordStatus.DRAFT, signed_at=None, signed_by_id=None,
-                                  signature_digest="")
+                                  signature_digest="", signature_key_id=None)
                         for row in rows
                     ]
                 else:

@@ -171,6 +171,8 @@ class AuditAction(models.TextChoices):
     MFA_RESET = "mfa_reset", "MFA reset"
     SESSIONS_END = "sessions_end", "Web sessions ended"
     UNARCHIVE = "unarchive", "Restore from archive"
+    RESIGN = "resign", "Sign-off digests re-signed with the current key"
+    PASSWORD_CHANGE = "password_change", "Password changed: tokens and other sessions revoked"
 
 
 class AuthorisationKind(models.TextChoices):

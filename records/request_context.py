@@ -12,7 +12,7 @@ __all__ = ["RequestContextMiddleware", "current_request_id", "current_route", "s
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _route: contextvars.ContextVar[str] = contextvars.ContextVar("route", default="")
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")  # anything else is replaced by our own
 
 
 def current_request_id() -> str:

@@ -93,33 +93,29 @@ def session_warnings(session: TreatmentSession) -> list[dict]:
 
 
 def signature_states(patient: Patient) -> dict:
-    """``{record id: "intact" | "altered"}`` for every signed session and assessment.
+    """``{record id: "intact" | "altered" | "unknown_key"}`` for every signed session and assessment.
 
     Each stored digest is recomputed from prefetched rows, so the cost is seven queries
     however long the history is (the chart marks altered records with it).
     """
-    from records.integrity import assessment_content, content_digest, session_content
+    from records.integrity import assessment_content, digest_state, session_content
 
     states = {}
     sessions = TreatmentSession.objects.filter(patient=patient, status="signed").prefetch_related(
         "targeted_muscles", "pain_scores", "adverse_events"
     )
     for session in sessions:
-        digest = content_digest(
-            session_content(
-                session,
-                targeted_muscles=session.targeted_muscles.all(),
-                pain_scores=session.pain_scores.all(),
-                adverse_events=session.adverse_events.all(),
-            )
+        content = session_content(
+            session,
+            targeted_muscles=session.targeted_muscles.all(),
+            pain_scores=session.pain_scores.all(),
+            adverse_events=session.adverse_events.all(),
         )
-        states[session.pk] = "intact" if digest == session.signature_digest else "altered"
+        states[session.pk] = digest_state(content, session.signature_digest, session.signature_key_id)
     assessments = Assessment.objects.filter(patient=patient, status="signed").prefetch_related("findings", "plan")
     for assessment in assessments:
-        digest = content_digest(
-            assessment_content(assessment, findings=assessment.findings.all(), plan=assessment.plan.all())
-        )
-        states[assessment.pk] = "intact" if digest == assessment.signature_digest else "altered"
+        content = assessment_content(assessment, findings=assessment.findings.all(), plan=assessment.plan.all())
+        states[assessment.pk] = digest_state(content, assessment.signature_digest, assessment.signature_key_id)
     return states
 
 

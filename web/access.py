@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from records import policy
+from records.access_log import note_read
 from records.models import Assessment, Membership, Patient, TreatmentSession
 
 __all__ = ["clinic_assessment", "clinic_patient", "clinic_session", "clinic_view", "require", "session_left_alone"]
@@ -53,21 +54,32 @@ def clinic_patient(request, pk) -> Patient:
     """The patient ``pk`` of the user's clinic, or 404 (another clinic's patient does not exist here)."""
     patient = get_object_or_404(Patient.objects.filter(clinic=request.clinic).prefetch_related("precautions"), pk=pk)
     patient.clinic = request.clinic  # the same row: the services' audit rows need it, without a query
+    _note(request, patient, "patient")
     return patient
 
 
 def clinic_session(request, pk) -> TreatmentSession:
-    return get_object_or_404(
+    session = get_object_or_404(
         TreatmentSession.objects.filter(clinic=request.clinic).select_related("patient", "practitioner", "signed_by"),
         pk=pk,
     )
+    _note(request, session.patient_id, "treatmentsession", str(session.pk))
+    return session
 
 
 def clinic_assessment(request, pk) -> Assessment:
-    return get_object_or_404(
+    assessment = get_object_or_404(
         Assessment.objects.filter(clinic=request.clinic).select_related("patient", "practitioner", "signed_by"),
         pk=pk,
     )
+    _note(request, assessment.patient_id, "assessment", str(assessment.pk))
+    return assessment
+
+
+def _note(request, patient, what: str, object_id: str = "") -> None:
+    # Every page that loads a patient's record passes here: the access log hears of it,
+    # and writes one event if the page answers with it (a redirect after a write does not).
+    note_read(actor=request.user, clinic=request.clinic, patients=[patient], what=what, object_id=object_id)
 
 
 def session_left_alone(request) -> None:

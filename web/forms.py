@@ -29,6 +29,7 @@ __all__ = [
     "PrecautionsForm",
     "SessionForm",
     "TargetedFormSet",
+    "oversized_formsets",
     "apply_errors",
 ]
 
@@ -256,8 +257,11 @@ class SessionForm(forms.Form):
         return items
 
 
-TargetedFormSet = formset_factory(TargetedForm, extra=0, max_num=60, validate_max=True)
-AdverseEventFormSet = formset_factory(AdverseEventForm, extra=0, max_num=20, validate_max=True)
+# absolute_max = max_num: a forged TOTAL_FORMS never makes Django build more forms than a
+# real session can hold (its default allows max_num + 1000); oversized_formsets() refuses
+# such a POST before any form exists.
+TargetedFormSet = formset_factory(TargetedForm, extra=0, max_num=60, absolute_max=60, validate_max=True)
+AdverseEventFormSet = formset_factory(AdverseEventForm, extra=0, max_num=20, absolute_max=20, validate_max=True)
 
 
 class FindingForm(MuscleRowForm):
@@ -296,8 +300,19 @@ class PlanForm(MuscleRowForm):
         return {"muscle": d["muscle"], "side": d["side"], "rationale": d.get("rationale") or ""}
 
 
-FindingFormSet = formset_factory(FindingForm, extra=0, max_num=60, validate_max=True)
-PlanFormSet = formset_factory(PlanForm, extra=0, max_num=60, validate_max=True)
+FindingFormSet = formset_factory(FindingForm, extra=0, max_num=60, absolute_max=60, validate_max=True)
+PlanFormSet = formset_factory(PlanForm, extra=0, max_num=60, absolute_max=60, validate_max=True)
+
+
+def oversized_formsets(data, formsets: dict) -> list[str]:
+    """Prefixes whose ``TOTAL_FORMS`` claims more forms than the formset may ever hold (or is
+    not a number): such a POST is refused before a single form is built (DESIGN §11)."""
+    refused = []
+    for prefix, formset_class in formsets.items():
+        raw = data.get(f"{prefix}-TOTAL_FORMS", "0")
+        if not raw.isdigit() or len(raw) > 6 or int(raw) > formset_class.absolute_max:
+            refused.append(prefix)
+    return refused
 
 
 class AssessmentForm(forms.Form):

@@ -28,6 +28,7 @@ from .tokens import tokens_revoke_for_user
 __all__ = [
     "STAFF_EDITABLE_FIELDS",
     "authorisation_create",
+    "credentials_revoke_on_password_change",
     "password_set",
     "staff_create",
     "staff_deactivate",
@@ -290,6 +291,7 @@ def password_set(*, actor, user, password: str, keep_session: str | None = None)
         raise InvalidInput({"new_password1": list(exc.messages)}) from exc
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     user.set_password(password)
+    user._credentials_revoked = True  # done just below, keeping this session (see password_changes)
     user.save(update_fields=["password"])
     tokens = tokens_revoke_for_user(actor=actor, user=user)
     sessions = user_sessions_end(user, keep=keep_session)
@@ -298,6 +300,22 @@ def password_set(*, actor, user, password: str, keep_session: str | None = None)
         object_id=str(user.pk),
         after={"username": user.username, "tokens_revoked": tokens, "sessions_ended": sessions},
     )
+
+
+@transaction.atomic
+def credentials_revoke_on_password_change(*, user, actor=None) -> dict:
+    """A password changed anywhere else (the admin's form, ``changepassword``, a shell) ends
+    everything the old one opened: every API token of ``user`` is revoked and every web
+    session in the store ended, in one audited step (see accounts.password_changes).
+    """
+    actor = actor or user
+    tokens = tokens_revoke_for_user(actor=actor, user=user)
+    sessions = user_sessions_end(user)
+    audit_event(
+        actor=actor, action=AuditAction.PASSWORD_CHANGE, clinic=policy.clinic_of(user), object_type="user",
+        object_id=str(user.pk), after={"username": user.username, "tokens_revoked": tokens, "sessions_ended": sessions},
+    )
+    return {"tokens_revoked": tokens, "sessions_ended": sessions}
 
 
 def _parse_date(value, field: str, errors: dict) -> dt.date | None:

@@ -1,5 +1,7 @@
 """Every refusal of the facade as an ``OperationOutcome`` with the matching HTTP status."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -7,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 __all__ = ["InvalidSearch", "ResourceNotFound", "fhir_exception_handler", "operation_outcome"]
+
+logger = logging.getLogger(__name__)
 
 # HTTP status → OperationOutcome.issue.code (http://hl7.org/fhir/issue-type).
 ISSUE_CODE = {
@@ -54,7 +58,13 @@ def fhir_exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # Anything unexpected is still FHIR: a 500 OperationOutcome, never an HTML page (the
+        # log keeps the trace, with the request id the client can quote).
+        logger.exception("FHIR request failed", exc_info=exc)
+        return Response(
+            operation_outcome("The server failed to answer; the error is logged.", code="exception", severity="fatal"),
+            status=500,
+        )
     code = ISSUE_CODE.get(response.status_code, "processing")
     return Response(
         operation_outcome(_message(exc), code=code),

@@ -20,11 +20,11 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.input_checks import query_nul_paths
 from api.views.base import ReleaseRenderedData
 from records import policy
-from records.choices import AuditAction
+from records.access_log import note_read
 from records.models import Patient
-from records.services import audit_event, audit_view
 
 from . import mapping, selectors
 from . import systems as s
@@ -80,6 +80,14 @@ class FHIRView(ReleaseRenderedData, APIView):
     def get_exception_handler(self):
         return fhir_exception_handler
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        bad = query_nul_paths(request.query_params) + [key for key in self.kwargs.values() if "\x00" in str(key)]
+        if request.method == "POST" and hasattr(request.data, "lists"):
+            bad += query_nul_paths(request.data)
+        if bad:
+            raise InvalidSearch({bad[0]: ["NUL characters are not allowed."]})
+
     @property
     def clinic(self):
         return policy.clinic_of(self.request.user)
@@ -94,8 +102,7 @@ class FHIRView(ReleaseRenderedData, APIView):
         return Response(document)
 
     def audit(self, patient: Patient, what: str, object_id: str = "") -> None:
-        patient.clinic = self.clinic  # already checked to be the same clinic; no extra query
-        audit_view(actor=self.request.user, patient=patient, what=what, object_id=object_id)
+        note_read(actor=self.request.user, clinic=self.clinic, patients=[patient], what=what, object_id=object_id)
 
     def bundle(self, resources: list[dict], *, modes=None, total: int | None = None, next_url: str = "") -> dict:
         base = self.base_url()
@@ -374,14 +381,8 @@ class SearchView(FHIRView):
             query["_count"] = str(count)
             next_url = self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
         resources = [mapping.patient_resource(patient, clinic_slug=clinic.slug) for patient in rows]
-        if len(rows) == 1:
-            self.audit(rows[0], "fhir_patient_search")
-        elif rows:
-            # One event for the page, not one per patient; ids only, never the search terms.
-            audit_event(
-                actor=self.request.user, action=AuditAction.VIEW, clinic=clinic, object_type="fhir_patient_search",
-                after={"patients": [str(patient.pk) for patient in rows]},
-            )
+        # One event for the page, not one per patient; ids only, never the search terms.
+        note_read(actor=self.request.user, clinic=clinic, patients=rows, what="fhir_patient_search")
         document = self.bundle(resources, next_url=next_url, total=total)
         return self.respond(document, resources)
 

@@ -144,12 +144,19 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     actor = serializers.CharField(source="actor_username", read_only=True, help_text="The acting user's username.")
     changes = serializers.DictField(child=serializers.JSONField(), read_only=True)
+    patients = serializers.SerializerMethodField(help_text="Every patient whose data the event is about (ids).")
 
     class Meta:
         model = AuditEvent
         fields = ["id", "at", "actor", "action", "object_type", "object_id", "patient", "changes", "route",
-                  "request_id"]
+                  "request_id", "patients"]
         read_only_fields = fields
+
+
+    def get_patients(self, event) -> list[str]:
+        if event.patients is not None:
+            return event.patients
+        return [str(event.patient_id)] if event.patient_id else []
 
 
 class VerifySerializer(serializers.Serializer):

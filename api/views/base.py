@@ -2,20 +2,25 @@
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from api.input_checks import nul_paths, query_nul_paths
 from records import policy
+from records.access_log import note_read
 
-__all__ = ["IF_MATCH", "ClinicViewSet", "PreconditionFailed", "ReleaseRenderedData", "etag_for"]
+__all__ = [
+    "IF_MATCH", "ClinicViewSet", "PreconditionFailed", "PreconditionRequired", "ReleaseRenderedData", "etag_for",
+]
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     location=OpenApiParameter.HEADER,
-    required=False,
-    description="The `ETag` you read; the write is refused with 412 when the record changed since.",
+    required=True,
+    description="The `ETag` you read (required: 428 without it; `*` is not enough); the write is refused "
+    "with 412 when the record changed since.",
 )
 
 
@@ -23,6 +28,12 @@ class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "If-Match does not match the record's current ETag."
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = 'This write needs If-Match with the ETag you read, e.g. If-Match: "3" (DESIGN §11).'
+    default_code = "precondition_required"
 
 
 def etag_for(instance) -> str:
@@ -59,6 +70,48 @@ class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
     """
 
     policy_actions: dict[str, str] = {}
+    # The access log: which key of each returned item names its patient ("id" for the
+    # patients themselves); None where the data names no patient (muscles, audit trail).
+    # Every successful GET through this base notes the patients it returned (DESIGN §11).
+    access_log_key: str | None = "patient"
+    # Writes that must name the version they change (If-Match), so no update is lost.
+    conditional_actions = frozenset({"update", "partial_update", "destroy", "sign"})
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles first
+        bad = query_nul_paths(request.query_params)
+        if request.method in ("POST", "PUT", "PATCH"):
+            bad += nul_paths(request.data)
+        if bad:
+            raise ValidationError({path: ["NUL characters are not allowed."] for path in bad})
+        if self.action in self.conditional_actions:
+            header = request.headers.get("If-Match", "").strip()
+            if not header or header == "*":
+                raise PreconditionRequired()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and 200 <= response.status_code < 300:
+            self.note_access(response.data)
+        return response
+
+    def access_log_name(self) -> str:
+        """What the event calls the read: the record kind for a detail, ``<kind>_list`` for a list."""
+        name = getattr(self, "view_name", None) or self.basename.replace("-", "_")
+        return name if self.action == "retrieve" else f"{name}_{self.action}"
+
+    def note_access(self, data) -> None:
+        key = self.access_log_key
+        if key is None or not isinstance(data, dict | list):
+            return
+        items = data.get("results", [data]) if isinstance(data, dict) else data
+        patients = [item.get(key) for item in items if isinstance(item, dict)]
+        if patients:
+            object_id = str(data.get("id", "")) if isinstance(data, dict) and "results" not in data else ""
+            note_read(
+                actor=self.request.user, clinic=self.clinic, patients=patients, what=self.access_log_name(),
+                object_id=object_id,
+            )
 
     @property
     def clinic(self):
@@ -78,10 +131,11 @@ class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
         )
 
     def expected_version(self) -> int | None:
-        """The version named by ``If-Match`` (``"3"``, ``W/"3"``), None without one or ``*``."""
+        """The version named by ``If-Match`` (``"3"``, ``W/"3"``); :meth:`initial` has made sure
+        there is one on the writes that need it."""
         header = self.request.headers.get("If-Match")
-        if header is None or header.strip() == "*":
-            return None
+        if header is None or header.strip() in ("", "*"):
+            raise PreconditionRequired()
         value = header.strip()
         if value.startswith("W/"):
             value = value[2:]

@@ -21,6 +21,7 @@ from api.serializers.patients import (
     PatientWriteSerializer,
 )
 from records import selectors, services
+from records.access_log import note_read
 from records.histories import ReleaseOrder, Timeline
 from records.models import Assessment, Patient
 from records.representations import (
@@ -54,6 +55,8 @@ class PatientViewSet(ClinicViewSet):
     filterset_class = PatientFilter
     ordering = ("family_name", "given_name", "id")
     extra_error_codes = {"DELETE": ["405"]}
+    access_log_key = "id"
+    conditional_actions = frozenset({"update", "partial_update"})  # DELETE is always 405 here
     policy_actions = {
         "list": "patient.read",
         "retrieve": "patient.read",
@@ -203,10 +206,7 @@ class PatientViewSet(ClinicViewSet):
         return Response({"patient": patient.pk, "entries": entries})
 
     def _log_view(self, patient: Patient, what: str) -> None:
-        # The patient is of the user's clinic (scoped queryset): reuse the loaded clinic
-        # instead of a query for it.
-        patient.clinic = self.clinic
-        services.audit_view(actor=self.request.user, patient=patient, what=what)
+        note_read(actor=self.request.user, clinic=self.clinic, patients=[patient], what=what)
 
 
 def _release_order_json(result: ReleaseOrder) -> dict:

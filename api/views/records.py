@@ -27,8 +27,9 @@ from api.serializers.records import (
     VerifySerializer,
 )
 from records import integrity, selectors, services
+from records.access_log import note_read
 from records.choices import RecordStatus
-from records.models import Assessment, AuditEvent, Muscle, PainScore, Patient, TreatmentSession
+from records.models import Assessment, AuditEvent, Muscle, PainScore, TreatmentSession
 from records.representations import (
     ASSESSMENT_COLUMNS,
     PAIN_SCORE_COLUMNS,
@@ -61,6 +62,7 @@ class MuscleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     filterset_class = MuscleFilter
     ordering = ("name", "id")
     policy_actions = {"list": "record.read", "retrieve": "record.read"}
+    access_log_key = None  # reference data, no patient in it
 
     def get_queryset(self):
         return Muscle.objects.all()
@@ -105,9 +107,11 @@ class _SignedRecordViewSet(ClinicViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         document = self._document(self.kwargs["pk"])
-        # The access-log row is written after the snapshot read, outside it.
-        patient = Patient(pk=document["patient"], clinic=self.clinic)
-        services.audit_view(actor=request.user, patient=patient, what=self.view_name, object_id=str(document["id"]))
+        # Noted for the access log, written after the response (outside the snapshot).
+        note_read(
+            actor=request.user, clinic=self.clinic, patients=[document["patient"]], what=self.view_name,
+            object_id=str(document["id"]),
+        )
         return _document_response(document)
 
     def respond(self, pk, *, status_code=status.HTTP_200_OK, serializer_class=None) -> Response:
@@ -366,6 +370,7 @@ class AuditEventViewSet(mixins.ListModelMixin, ClinicViewSet):
     filterset_class = AuditEventFilter
     ordering = ("-at", "-id")
     policy_actions = {"list": "audit.read"}
+    access_log_key = None  # the trail names patients by id only; reading it is not a read of their record
 
     def get_queryset(self):
         return AuditEvent.objects.filter(clinic=self.clinic)

@@ -12,6 +12,7 @@ __all__ = ["AuditEventAdmin"]
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ClinicScopedAdmin):
+    access_log = False  # reading the trail is not logged in the trail (DESIGN §11 names patient records)
     list_display = ("at", "actor_username", "action", "object_type", "object_id", "patient", "route")
     list_filter = ("action", ("at", admin.DateFieldListFilter), "object_type")
     search_fields = ("actor_username", "object_id")

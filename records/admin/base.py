@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.http import HttpResponseRedirect
 
 from records import policy
+from records.access_log import note_read
 from records.choices import Role
 from records.exceptions import DomainError, InvalidInput
 from records.models import Clinic, Muscle
@@ -186,6 +187,61 @@ class ClinicScopedAdmin(ClinicScopedMixin, admin.ModelAdmin):
     """
 
     list_per_page = 50
+    # The access log: how a row reaches its patient ("pk", "patient_id", "session__patient_id" …),
+    # found from the model's fields; None for rows that are not a patient's data.
+    access_log = True
+
+    def patient_lookup(self) -> str | None:
+        if not self.access_log:
+            return None
+        names = {f.name for f in self.model._meta.get_fields()}
+        if self.model._meta.model_name == "patient":
+            return "pk"
+        for relation in ("patient", "session", "assessment"):
+            if relation in names:
+                return "patient_id" if relation == "patient" else f"{relation}__patient_id"
+        return None
+
+    def note_patients_of(self, request, pks, what: str, object_id: str = "") -> None:
+        """Tell the access log which patients the rows ``pks`` belong to (one query)."""
+        lookup = self.patient_lookup()
+        if lookup is None or not pks:
+            return
+        patients = self.model._default_manager.filter(pk__in=list(pks)).values_list(lookup, flat=True)
+        note_read(actor=request.user, patients=list(patients), what=what, object_id=object_id)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200:
+            # Inlines are part of this page: their rows are the same patient's.
+            self.note_patients_of(request, [object_id], f"admin_{self.model._meta.model_name}", str(object_id))
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            self.note_patients_of(request, [object_id], f"admin_{self.model._meta.model_name}_history", str(object_id))
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
+        if response.status_code == 200 and changelist is not None:
+            pks = [row.pk for row in changelist.result_list]
+            self.note_patients_of(request, pks, f"admin_{self.model._meta.model_name}_list")
+        return response
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            # The autocomplete answers 20 rows a page (AutocompleteJsonView.paginate_by).
+            page = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
+            pks = list(queryset.order_by(*queryset.query.order_by or ["pk"]).values_list("pk", flat=True)[
+                (page - 1) * 20 : page * 20
+            ])
+            self.note_patients_of(request, pks, f"admin_{self.model._meta.model_name}_autocomplete")
+        return queryset, may_have_duplicates
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

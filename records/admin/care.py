@@ -54,16 +54,6 @@ class DraftRecordAdmin(ClinicScopedAdmin):
     # Inline model → (service keyword, fields the service takes).
     nested: dict = {}
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            record = self.get_object(request, object_id)
-            if record is not None and self.has_view_permission(request, record):
-                # Reading a note is logged like any other access to patient data.
-                services.audit_view(
-                    actor=request.user, patient=record.patient, what=f"admin_{record._meta.model_name}",
-                    object_id=str(record.pk),
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def may_edit_nested(self, request, obj) -> bool:
         if obj is None or obj.status != RecordStatus.DRAFT:

@@ -209,13 +209,6 @@ class PatientAdmin(ClinicScopedAdmin):
 
         return BoundPatientForm
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            patient = self.get_object(request, object_id)
-            if patient is not None and self.has_view_permission(request, patient):
-                # Reading a chart is logged like any other access to patient data.
-                services.audit_view(actor=request.user, patient=patient, what="admin_patient")
-        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="current consent")
     def current_consent(self, patient):

@@ -30,6 +30,9 @@ class Assessment(ClinicalModel):
     )
     # SHA-256 over the canonical signed content; recomputed by verify to detect tampering.
     signature_digest = models.CharField(max_length=64, blank=True)
+    # Which RECORDS_SIGNING_KEY made the digest (null: an unkeyed SHA-256 from before keys).
+    # Nullable so adding it is a plain ALTER TABLE (no table rebuild dropping the triggers).
+    signature_key_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

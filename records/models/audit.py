@@ -61,6 +61,9 @@ class AuditEvent(models.Model):
     patient = models.ForeignKey(
         "records.Patient", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # Every patient whose data a read returned (ids as text): a list read names them all
+    # in one event. Nullable for the same reason as signature_key_id (no table rebuild).
+    patients = models.JSONField(null=True, blank=True)
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     # Where the event came from: api, web, admin, command; and the request that caused it.

@@ -4,7 +4,7 @@ API views, admin actions, pages and management commands all call these functions
 """
 
 from .assessments import addendum_create, assessment_create, assessment_sign, assessment_update
-from .audit import audit_event, audit_view, snapshot
+from .audit import audit_event, audit_read, audit_view, events_naming_patient, snapshot
 from .patients import (
     consent_give,
     consent_withdraw,
@@ -22,9 +22,11 @@ __all__ = [
     "assessment_sign",
     "assessment_update",
     "audit_event",
+    "audit_read",
     "audit_view",
     "consent_give",
     "consent_withdraw",
+    "events_naming_patient",
     "pain_score_record",
     "patient_archive",
     "patient_unarchive",

@@ -180,8 +180,10 @@ def assessment_sign(*, actor, assessment: Assessment, expected_version: int | No
     assessment.version += 1
     # The digest is computed before the row is written, so signing is one UPDATE and the
     # row is never touched again once signed (the database refuses later changes).
-    assessment.signature_digest = assessment_digest(assessment, fresh=False)
-    assessment.save(update_fields=["status", "signed_at", "signed_by", "signature_digest", "version", "updated_at"])
+    assessment.signature_digest, assessment.signature_key_id = assessment_digest(assessment, fresh=False)
+    assessment.save(update_fields=[
+        "status", "signed_at", "signed_by", "signature_digest", "signature_key_id", "version", "updated_at",
+    ])
     audit_event(
         actor=actor, action=AuditAction.SIGN, clinic=assessment.clinic, obj=assessment,
         patient=assessment.patient, before=before, after=snapshot(assessment, exclude=("version",)),

@@ -305,8 +305,10 @@ def session_sign(*, actor, session: TreatmentSession, expected_version: int | No
     session.version += 1
     # The digest is computed before the row is written, so signing is one UPDATE and the
     # row is never touched again once signed (the database refuses later changes).
-    session.signature_digest = session_digest(session, fresh=False)
-    session.save(update_fields=["status", "signed_at", "signed_by", "signature_digest", "version", "updated_at"])
+    session.signature_digest, session.signature_key_id = session_digest(session, fresh=False)
+    session.save(update_fields=[
+        "status", "signed_at", "signed_by", "signature_digest", "signature_key_id", "version", "updated_at",
+    ])
     audit_event(
         actor=actor, action=AuditAction.SIGN, clinic=session.clinic, obj=session, patient=session.patient,
         before=before, after=snapshot(session, exclude=("version",)),

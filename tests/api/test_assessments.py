@@ -83,9 +83,9 @@ def test_patch_replaces_plan_then_sign_locks(physio_client, patient):
     assert len(patched.json()["findings"]) == 2
     stale = physio_client.patch(url, {"history": "x"}, format="json", HTTP_IF_MATCH='"1"')
     assert stale.status_code == 412
-    signed = physio_client.post(f"{url}sign/")
+    signed = physio_client.post(f"{url}sign/", HTTP_IF_MATCH='"2"')
     assert signed.status_code == 200 and signed.json()["status"] == "signed"
-    locked = physio_client.patch(url, {"history": "late"}, format="json")
+    locked = physio_client.patch(url, {"history": "late"}, format="json", HTTP_IF_MATCH=signed["ETag"])
     assert locked.status_code == 409 and locked.json()["error"]["code"] == "record_locked"
     assert Assessment.objects.get(pk=created["id"]).history == "Three months, worse sitting."
     verify = physio_client.get(f"{url}verify/")
@@ -99,7 +99,9 @@ def test_patient_cannot_be_changed_by_patch(physio_client, patient, physio):
     assessment = record_assessment(physio, patient)
     other = physio_client.post("/api/v1/patients/", {"given_name": "A", "family_name": "B",
                                                       "date_of_birth": "1990-01-01"}, format="json").json()
-    response = physio_client.patch(f"/api/v1/assessments/{assessment.pk}/", {"patient": other["id"]}, format="json")
+    response = physio_client.patch(
+        f"/api/v1/assessments/{assessment.pk}/", {"patient": other["id"]}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200
     assessment.refresh_from_db()
     assert assessment.patient_id == patient.pk

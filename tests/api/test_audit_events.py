@@ -12,7 +12,7 @@ from .conftest import record_session, session_payload
 
 def test_fields_and_changes(admin_client, physio_client, patient, physio):
     session = physio_client.post("/api/v1/sessions/", session_payload(patient), format="json").json()
-    physio_client.patch(f"/api/v1/sessions/{session['id']}/", {"notes": "edited"}, format="json")
+    physio_client.patch(f"/api/v1/sessions/{session['id']}/", {"notes": "edited"}, format="json", HTTP_IF_MATCH='"1"')
     response = admin_client.get(f"/api/v1/audit-events/?action=update&patient={patient.pk}")
     assert response.status_code == 200
     [event] = response.json()["results"]

@@ -181,7 +181,7 @@ def test_browser_session_needs_csrf_for_writes(physio, patient):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(physio)
     assert client.get("/api/v1/patients/").status_code == 200
-    response = client.patch(f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, format="json")
+    response = client.patch(f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 403 and "CSRF" in response.json()["error"]["message"]
     patient.refresh_from_db()
     assert patient.phone == ""

@@ -78,7 +78,7 @@ def test_patch_with_if_match_and_precautions_together(physio_client, patient):
 
 def test_stale_if_match_is_412_and_changes_nothing(physio_client, patient):
     url = f"/api/v1/patients/{patient.pk}/"
-    physio_client.patch(url, {"phone": "1"}, format="json")
+    physio_client.patch(url, {"phone": "1"}, format="json", HTTP_IF_MATCH='"1"')
     response = physio_client.patch(
         url, {"phone": "2", "precautions": [{"code": "pregnancy"}]}, format="json", HTTP_IF_MATCH='"1"'
     )
@@ -89,7 +89,8 @@ def test_stale_if_match_is_412_and_changes_nothing(physio_client, patient):
 
 def test_invalid_precaution_in_patch_rolls_back_demographics(physio_client, patient):
     response = physio_client.patch(
-        f"/api/v1/patients/{patient.pk}/", {"phone": "9", "precautions": [{"code": "nope"}]}, format="json"
+        f"/api/v1/patients/{patient.pk}/", {"phone": "9", "precautions": [{"code": "nope"}]}, format="json",
+        HTTP_IF_MATCH='"1"',
     )
     assert response.status_code == 400
     patient.refresh_from_db()
@@ -98,7 +99,7 @@ def test_invalid_precaution_in_patch_rolls_back_demographics(physio_client, pati
 
 def test_put_replaces_demographics_and_keeps_chart_number(physio_client, patient):
     chart_number = patient.chart_number
-    response = physio_client.put(f"/api/v1/patients/{patient.pk}/", NEW, format="json")
+    response = physio_client.put(f"/api/v1/patients/{patient.pk}/", NEW, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 200
     patient.refresh_from_db()
     assert (patient.given_name, patient.family_name, patient.chart_number) == ("Ada", "Lovelace", chart_number)
@@ -106,7 +107,7 @@ def test_put_replaces_demographics_and_keeps_chart_number(physio_client, patient
 
 
 def test_put_requires_the_full_representation(physio_client, patient):
-    response = physio_client.put(f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, format="json")
+    response = physio_client.put(f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 400
     assert {"given_name", "family_name", "date_of_birth"} <= set(response.json()["error"]["fields"])
 
@@ -175,8 +176,8 @@ def test_search_and_updated_since(physio_client, clinic):
     assert bad.status_code == 400 and "updated_since" in bad.json()["error"]["fields"]
 
 
-# Token lookup 1, page of patients 1, precautions 1, consents 1.
-PATIENTS_LIST_QUERIES = 4
+# Token lookup 1, page of patients 1, precautions 1, consents 1, the access log's INSERT 1.
+PATIENTS_LIST_QUERIES = 5
 # Token 1, patient 1, precautions 1, consents 1, audit row of the read 1.
 PATIENT_DETAIL_QUERIES = 5
 
@@ -204,3 +205,24 @@ def test_patient_detail_query_count_is_flat(physio_client, patient, physio, djan
     with django_assert_num_queries(PATIENT_DETAIL_QUERIES):
         response = physio_client.get(f"/api/v1/patients/{patient.pk}/")
     assert response.json()["consent"]["current"] is True
+
+
+@pytest.mark.parametrize("if_match", [None, "*", ""])
+def test_writes_without_a_version_are_428_and_change_nothing(physio_client, patient, if_match):
+    extra = {} if if_match is None else {"HTTP_IF_MATCH": if_match}
+    for method in ("patch", "put"):
+        response = getattr(physio_client, method)(
+            f"/api/v1/patients/{patient.pk}/", {**NEW, "phone": "555"}, format="json", **extra
+        )
+        assert response.status_code == 428
+        assert response.json()["error"] == {
+            "status": 428, "code": "precondition_required", "message": response.json()["error"]["message"],
+        }
+        assert "If-Match" in response.json()["error"]["message"]
+    patient.refresh_from_db()
+    assert patient.phone == "" and patient.version == 1
+
+
+def test_other_post_actions_need_no_if_match(admin_client, patient):
+    response = admin_client.post(f"/api/v1/patients/{patient.pk}/archive/")
+    assert response.status_code == 200 and response.json()["archived_at"]

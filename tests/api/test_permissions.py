@@ -99,7 +99,11 @@ def clients(physio, clinic_admin, reader):
 
 
 def _send(client, method, path, body):
-    return getattr(client, method)(path, body, format="json") if body is not None else getattr(client, method)(path)
+    # Conditional writes name the version they change (DESIGN §11); the World's records are at 1.
+    extra = {"HTTP_IF_MATCH": '"1"'} if method in ("put", "patch", "delete") or path.endswith("/sign/") else {}
+    if body is not None:
+        return getattr(client, method)(path, body, format="json", **extra)
+    return getattr(client, method)(path, **extra)
 
 
 @pytest.mark.parametrize(("case", "role"), MATRIX)
@@ -198,7 +202,7 @@ def test_reader_cannot_write_and_nothing_is_saved(world, reader):
 
 def test_physio2_cannot_change_another_physios_draft(world, physio2):
     response = token_client(physio2).patch(
-        f"/api/v1/sessions/{world.draft_session.pk}/", {"notes": "mine now"}, format="json"
+        f"/api/v1/sessions/{world.draft_session.pk}/", {"notes": "mine now"}, format="json", HTTP_IF_MATCH='"1"'
     )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"

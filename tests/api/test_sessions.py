@@ -217,7 +217,7 @@ def test_put_replaces_nested_lists_atomically(physio_client, make_session):
 def test_put_with_invalid_nested_item_changes_nothing(physio_client, make_session):
     session = make_session()
     put = {"targeted_muscles": targeted("piriformis", ("gluteus-medius", {"outcome": "maybe"}))}
-    response = physio_client.put(f"/api/v1/sessions/{session['id']}/", put, format="json")
+    response = physio_client.put(f"/api/v1/sessions/{session['id']}/", put, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["targeted_muscles[1].outcome"]
     stored = TreatmentSession.objects.get(pk=session["id"])
@@ -226,10 +226,14 @@ def test_put_with_invalid_nested_item_changes_nothing(physio_client, make_sessio
 
 def test_patch_changes_scalars_only(physio_client, make_session):
     session = make_session()
-    response = physio_client.patch(f"/api/v1/sessions/{session['id']}/", {"notes": "Felt better"}, format="json")
+    response = physio_client.patch(
+        f"/api/v1/sessions/{session['id']}/", {"notes": "Felt better"}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200
     assert response.json()["notes"] == "Felt better" and len(response.json()["targeted_muscles"]) == 3
-    refused = physio_client.patch(f"/api/v1/sessions/{session['id']}/", {"targeted_muscles": []}, format="json")
+    refused = physio_client.patch(
+        f"/api/v1/sessions/{session['id']}/", {"targeted_muscles": []}, format="json", HTTP_IF_MATCH='"2"'
+    )
     assert refused.status_code == 400 and "targeted_muscles" in refused.json()["error"]["fields"]
     assert TargetedMuscle.objects.filter(session_id=session["id"]).count() == 3
 
@@ -250,13 +254,29 @@ def test_stale_if_match_is_412_and_changes_nothing(physio_client, make_session):
     assert (stored.notes, stored.version, stored.status) == ("first", 2, "draft")
 
 
-def test_etag_of_detail_matches_version_and_if_match_star_is_accepted(physio_client, make_session):
+def test_etag_of_detail_matches_version_and_if_match_star_is_not_enough(physio_client, make_session):
     session = make_session()
     url = f"/api/v1/sessions/{session['id']}/"
     assert physio_client.get(url)["ETag"] == '"1"'
-    response = physio_client.patch(url, {"notes": "x"}, format="json", HTTP_IF_MATCH="*")
+    star = physio_client.patch(url, {"notes": "x"}, format="json", HTTP_IF_MATCH="*")
+    assert star.status_code == 428 and star.json()["error"]["code"] == "precondition_required"
+    response = physio_client.patch(url, {"notes": "x"}, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 200 and response["ETag"] == '"2"'
     assert physio_client.get(url)["ETag"] == '"2"'
+
+
+@pytest.mark.parametrize("method", ["patch", "put", "delete", "sign"])
+def test_writes_without_if_match_are_428_and_change_nothing(physio_client, make_session, method):
+    session = make_session(notes="as written")
+    url = f"/api/v1/sessions/{session['id']}/"
+    if method == "sign":
+        response = physio_client.post(f"{url}sign/")
+    else:
+        response = getattr(physio_client, method)(url, {"notes": "changed"}, format="json")
+    assert response.status_code == 428
+    assert response.json()["error"]["code"] == "precondition_required"
+    stored = TreatmentSession.objects.get(pk=session["id"])
+    assert (stored.notes, stored.status, stored.version) == ("as written", "draft", 1)
 
 
 def test_sign_then_every_change_is_409_locked(physio_client, make_session):
@@ -267,10 +287,10 @@ def test_sign_then_every_change_is_409_locked(physio_client, make_session):
     body = signed.json()
     assert body["status"] == "signed" and body["signed_by_name"] == "Pat Lee" and body["signed_at"]
     for method, payload in (("patch", {"notes": "late"}), ("put", {"notes": "late"}), ("delete", None)):
-        response = getattr(physio_client, method)(url, payload, format="json")
+        response = getattr(physio_client, method)(url, payload, format="json", HTTP_IF_MATCH='"2"')
         assert response.status_code == 409, method
         assert response.json()["error"]["code"] == "record_locked"
-    again = physio_client.post(f"{url}sign/")
+    again = physio_client.post(f"{url}sign/", HTTP_IF_MATCH='"2"')
     assert again.status_code == 409 and again.json()["error"]["code"] == "record_locked"
     stored = TreatmentSession.objects.get(pk=session["id"])
     assert stored.notes == "" and stored.status == "signed"
@@ -278,7 +298,7 @@ def test_sign_then_every_change_is_409_locked(physio_client, make_session):
 
 def test_sign_with_sharps_mismatch_is_409_naming_the_rule(physio_client, make_session):
     session = make_session(needles_used=3, needles_removed=2)
-    response = physio_client.post(f"/api/v1/sessions/{session['id']}/sign/")
+    response = physio_client.post(f"/api/v1/sessions/{session['id']}/sign/", HTTP_IF_MATCH='"1"')
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "sharps_count_mismatch" and "Sharps count mismatch" in error["message"]
@@ -298,7 +318,7 @@ def test_addenda_only_on_signed_and_shown_with_the_note(physio_client, make_sess
     url = f"/api/v1/sessions/{session['id']}/"
     draft = physio_client.post(f"{url}addenda/", {"text": "too early"}, format="json")
     assert draft.status_code == 409 and draft.json()["error"]["code"] == "record_locked"
-    physio_client.post(f"{url}sign/")
+    physio_client.post(f"{url}sign/", HTTP_IF_MATCH='"1"')
     blank = physio_client.post(f"{url}addenda/", {"text": "  "}, format="json")
     assert blank.status_code == 400 and "text" in blank.json()["error"]["fields"]
     created = physio_client.post(f"{url}addenda/", {"text": "Bruise reported on day 2."}, format="json")
@@ -313,13 +333,13 @@ def test_verify_intact_then_altered(physio_client, make_session, monkeypatch):
     url = f"/api/v1/sessions/{session['id']}/verify/"
     draft = physio_client.get(url)
     assert draft.status_code == 409 and draft.json()["error"]["code"] == "not_signed"
-    physio_client.post(f"/api/v1/sessions/{session['id']}/sign/")
+    physio_client.post(f"/api/v1/sessions/{session['id']}/sign/", HTTP_IF_MATCH='"1"')
     response = physio_client.get(url)
     assert response.status_code == 200 and response.json()["status"] == "intact"
     assert response.json()["id"] == session["id"]
     # Content that no longer matches the stored digest (the database itself refuses raw
     # changes to signed rows, so the recomputation is what is altered here).
-    monkeypatch.setattr("records.integrity.session_digest", lambda session, fresh=True: "0" * 64)
+    monkeypatch.setattr("records.integrity.session_canonical", lambda session, fresh=True: {"altered": True})
     assert physio_client.get(url).json()["status"] == "altered"
 
 
@@ -329,7 +349,9 @@ def test_detail_read_is_logged_as_a_view(physio_client, make_session, physio, pa
     event = AuditEvent.objects.get(action="view", object_type="treatmentsession")
     assert event.actor == physio and event.patient == patient and event.object_id == session["id"]
     physio_client.get("/api/v1/sessions/")
-    assert AuditEvent.objects.filter(action="view").count() == 1
+    # The list is logged too (DESIGN §11): one event naming the patients it returned.
+    listed = AuditEvent.objects.get(action="view", object_type="treatmentsession_list")
+    assert listed.patients == [str(patient.pk)] and listed.actor == physio
 
 
 # --- lists and filters ----------------------------------------------------------------------
@@ -387,9 +409,8 @@ def test_cursor_pagination(physio_client, physio, patient):
 # Token lookup (user, membership and clinic joined) 1, the page's ids 1, then
 # records.representations.sessions: sessions with names and the patients' precautions 1,
 # and what they list (targeted muscles, pain scores, adverse events, addenda) 1. (The
-# snapshot's transaction joins the test's, so it adds no BEGIN/COMMIT here; outside tests
-# it does: make bench counts them.)
-SESSIONS_LIST_QUERIES = 4
+# snapshot's transaction joins the test's, so it adds no BEGIN/COMMIT here.)
+SESSIONS_LIST_QUERIES = 5  # + the access log's INSERT naming the page's patients
 # Token 1, the session representation 2 (no page query), the audit row of the read 1.
 SESSION_DETAIL_QUERIES = 4
 

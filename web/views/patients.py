@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from records import services
+from records.access_log import note_read
 from records.exceptions import DomainError, InvalidInput
 from records.selectors import current_consent, current_consent_among, patients_for_clinic
 from web.access import clinic_patient, clinic_view, require
@@ -40,6 +41,7 @@ def patient_list(request):
     )
     for patient in page.object_list:
         patient.current_consent = current_consent(patient)
+    note_read(actor=request.user, clinic=request.clinic, patients=page.object_list, what="patient_list")
     return render(
         request,
         "web/patient_list.html",

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -29,6 +30,7 @@ from web.forms import (
     TargetedFormSet,
     apply_errors,
     local_now_input,
+    oversized_formsets,
     to_local_input,
 )
 from web.views.addenda import add_addendum
@@ -155,6 +157,9 @@ def _save(request, patient, session, form, targeted, adverse):
 
 
 def _logging_page(request, patient, session=None):
+    formsets = {"tm": TargetedFormSet, "ae": AdverseEventFormSet}
+    if request.method == "POST" and oversized_formsets(request.POST, formsets):
+        return HttpResponseBadRequest("Too many rows in one form.")
     assessments = list(Assessment.objects.filter(patient=patient).order_by("-assessed_at"))
     default = assessments[0] if assessments else None
     assessment = session.assessment if session is not None else default
@@ -259,7 +264,6 @@ def session_detail(request, pk):
     targeted = list(session.targeted_muscles.select_related("muscle").order_by("order"))
     pains = {p.moment: p.score for p in session.pain_scores.all()}
     addenda = list(Addendum.objects.filter(session=session).select_related("author").order_by("created_at"))
-    services.audit_view(actor=request.user, patient=patient, what="treatmentsession", object_id=str(session.pk))
     own_draft = not session.is_signed and session.practitioner_id == request.user.pk
     return render(request, "web/session_detail.html", {
         "session": session, "patient": patient, "targeted": targeted,

@@ -31,7 +31,7 @@ from records.choices import (
     Side,
     TwitchResponse,
 )
-from records.integrity import assessment_content, content_digest, session_content
+from records.integrity import assessment_content, session_content, sign_content
 from records.models import (
     AdverseEvent,
     Assessment,
@@ -201,7 +201,9 @@ class Command(BaseCommand):
                      rationale="", **stamp)
             for order, muscle in enumerate(plan_muscles, start=1)
         ]
-        assessment.signature_digest = content_digest(assessment_content(assessment, findings=[], plan=plan))
+        assessment.signature_digest, assessment.signature_key_id = sign_content(
+            assessment_content(assessment, findings=[], plan=plan)
+        )
         writer.add(assessment)
         for item in plan:
             writer.add(item)
@@ -247,7 +249,7 @@ class Command(BaseCommand):
                 for kind, rate in ADVERSE_RATES
                 if rng.random() < rate
             ]
-            session.signature_digest = content_digest(
+            session.signature_digest, session.signature_key_id = sign_content(
                 session_content(session, targeted_muscles=targeted, pain_scores=pains, adverse_events=adverse)
             )
             writer.add(session)
