@@ -112,6 +112,7 @@ def assessments_for_clinic(clinic) -> QuerySet[Assessment]:
             Prefetch("findings", queryset=AssessmentFinding.objects.select_related("muscle")),
             Prefetch("plan", queryset=PlanItem.objects.select_related("muscle").order_by("order")),
             Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
+            "segmental_signs",
         )
     )
 
@@ -566,10 +567,15 @@ def signature_states(patient: Patient) -> dict:
             )
         )
         states[session.pk] = "intact" if digest == session.signature_digest else "altered"
-    assessments = Assessment.objects.filter(patient=patient, status="signed").prefetch_related("findings", "plan")
+    assessments = Assessment.objects.filter(patient=patient, status="signed").prefetch_related(
+        "findings", "plan", "segmental_signs"
+    )
     for assessment in assessments:
         digest = content_digest(
-            assessment_content(assessment, findings=assessment.findings.all(), plan=assessment.plan.all())
+            assessment_content(
+                assessment, findings=assessment.findings.all(), plan=assessment.plan.all(),
+                segmental_signs=[(sign.segment, sign.sign) for sign in assessment.segmental_signs.all()],
+            )
         )
         states[assessment.pk] = "intact" if digest == assessment.signature_digest else "altered"
     return states

@@ -6,10 +6,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from records.choices import (
+    SEGMENTS,
     AdverseEventKind,
     Outcome,
     PainMoment,
     Segment,
+    SegmentalSignKind,
     Severity,
     Side,
     TwitchResponse,
@@ -223,9 +225,15 @@ class _SignedRecordMixin(serializers.Serializer):
         return display_name(record.signed_by) if record.signed_by_id else None
 
 
-class AssessmentSerializer(_SignedRecordMixin, serializers.ModelSerializer):
-    """An assessment with its findings, ordered plan, sign-off and addenda."""
+class SegmentalSignSerializer(serializers.Serializer):
+    segment = serializers.ChoiceField(choices=Segment.choices)
+    sign = serializers.ChoiceField(choices=SegmentalSignKind.choices)
 
+
+class AssessmentSerializer(_SignedRecordMixin, serializers.ModelSerializer):
+    """An assessment with its findings, ordered plan, segmental signs, sign-off and addenda."""
+
+    segmental_signs = serializers.SerializerMethodField(help_text="Gunn's signs of neuropathy per segment.")
     findings = FindingSerializer(many=True, read_only=True)
     plan = PlanItemSerializer(many=True, read_only=True)
     affected_segments = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -235,9 +243,17 @@ class AssessmentSerializer(_SignedRecordMixin, serializers.ModelSerializer):
         fields = [
             "id", "patient", "practitioner", "practitioner_name", "assessed_at", "chief_complaint", "history",
             "affected_segments", "findings", "plan", "status", "signed_at", "signed_by", "signed_by_name",
-            "version", "addenda", "created_at", "updated_at",
+            "version", "addenda", "created_at", "updated_at", "segmental_signs",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SegmentalSignSerializer(many=True))
+    def get_segmental_signs(self, assessment: Assessment) -> list[dict]:
+        signs = sorted(
+            ((sign.segment, sign.sign) for sign in assessment.segmental_signs.all()),
+            key=lambda pair: (SEGMENTS.index(pair[0]), SegmentalSignKind.values.index(pair[1])),
+        )
+        return [{"segment": segment, "sign": sign} for segment, sign in signs]
 
 
 class SessionSerializer(_SignedRecordMixin, serializers.ModelSerializer):
@@ -320,6 +336,11 @@ class AssessmentWriteSerializer(StrictSerializer):
     )
     findings = FindingInputSerializer(many=True, required=False, max_length=200)
     plan = PlanItemInputSerializer(many=True, required=False, max_length=200)
+    segmental_signs = serializers.JSONField(
+        required=False,
+        help_text="Gunn's signs per segment: `[{\"segment\": \"L5\", \"sign\": \"paraspinal_tenderness\"}]`; "
+        "signs: " + ", ".join(f"`{value}`" for value in SegmentalSignKind.values) + ".",
+    )
 
 
 class AssessmentPatchSerializer(AssessmentWriteSerializer):

@@ -4,6 +4,7 @@ from .assessments import Assessment, AssessmentFinding, PlanItem
 from .audit import Addendum, AuditEvent
 from .clinics import Clinic, Membership
 from .muscles import Muscle, muscle_uuid, sync_muscle_catalogue
+from .outcomes import ObjectiveMeasure, OutcomeInstrument, OutcomeResponse, SegmentalSign
 from .patients import Consent, Patient, Precaution
 from .sessions import AdverseEvent, PainScore, TargetedMuscle, TreatmentSession
 
@@ -17,10 +18,14 @@ __all__ = [
     "Consent",
     "Membership",
     "Muscle",
+    "ObjectiveMeasure",
+    "OutcomeInstrument",
+    "OutcomeResponse",
     "PainScore",
     "Patient",
     "PlanItem",
     "Precaution",
+    "SegmentalSign",
     "TargetedMuscle",
     "TreatmentSession",
     "muscle_uuid",

@@ -38,3 +38,17 @@ __all__ = [
     "staff_deactivate",
     "user_sessions_end",
 ]
+
+from .outcomes import (  # noqa: E402
+    instrument_install,
+    instruments_sync_shipped,
+    objective_measure_record,
+    outcome_response_record,
+)
+
+__all__ += [  # noqa: PLE0605
+    "instrument_install",
+    "instruments_sync_shipped",
+    "objective_measure_record",
+    "outcome_response_record",
+]
