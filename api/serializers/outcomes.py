@@ -1,5 +1,7 @@
 """Outcomes (DESIGN §12): instruments, questionnaire responses, objective measures, the report."""
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from records.choices import Joint, MeasureKind, Movement, PptUnit, Side
@@ -15,6 +17,20 @@ __all__ = [
     "OutcomeResponseCreateSerializer",
     "OutcomeResponseSerializer",
 ]
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that must carry its UTC offset (DESIGN §10: no guessing the zone)."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                raise serializers.ValidationError("Give the time with its UTC offset, e.g. 2026-03-01T09:30:00+01:00.")
+        return super().to_internal_value(value)
 
 
 class InstrumentItemSerializer(serializers.Serializer):
@@ -98,7 +114,7 @@ class OutcomeResponseCreateSerializer(StrictSerializer):
     session = ClinicScopedPrimaryKeyField(model=TreatmentSession, required=False, allow_null=True)
     assessment = ClinicScopedPrimaryKeyField(model=Assessment, required=False, allow_null=True)
     answers = serializers.JSONField(help_text="`[{item, value, text?}]`, items from the instrument.")
-    recorded_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    recorded_at = OffsetDateTimeField(required=False, help_text="Default: now.")
 
     def validate(self, attrs):
         if attrs.get("session") is not None and attrs.get("assessment") is not None:
@@ -162,7 +178,7 @@ class ObjectiveMeasureCreateSerializer(StrictSerializer):
     degrees = serializers.DecimalField(max_digits=9, decimal_places=1, required=False, allow_null=True,
                                        coerce_to_string=False, help_text="ROM: −30 to 360.")
     active = serializers.BooleanField(required=False, allow_null=True, help_text="ROM: active (true) or passive.")
-    recorded_at = serializers.DateTimeField(required=False, help_text="Default: the session's start, else now.")
+    recorded_at = OffsetDateTimeField(required=False, help_text="Default: the session's start, else now.")
 
     def validate(self, attrs):
         if attrs.get("session") is not None and attrs.get("assessment") is not None:
