@@ -3,13 +3,16 @@
 import csv
 import datetime as dt
 import io
+import json
 
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.filters_outcomes import ObjectiveMeasureFilter, OutcomeResponseFilter
@@ -126,7 +129,6 @@ class ReportQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword: the field is renamed in to_internal_value.
     to = serializers.DateField()
     practitioner = serializers.IntegerField(required=False, min_value=1)
-    format = serializers.ChoiceField(choices=["json", "csv"], required=False, default="json")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -184,10 +186,23 @@ def report_csv(report: dict) -> str:
     return out.getvalue()
 
 
+class CsvRenderer(BaseRenderer):
+    """Lets ``?format=csv`` and ``Accept: text/csv`` through content negotiation; the view writes the CSV."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # The view answers with the CSV itself; what reaches here is an error document.
+        return data if isinstance(data, bytes | str) else json.dumps(data, default=str).encode()
+
+
 class OutcomeReportView(APIView):
     """The clinic outcome report (clinic admins and physiotherapists, own clinic)."""
 
     policy_actions = {"GET": "outcome_report.read"}
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvRenderer]
 
     @extend_schema(
         parameters=[
@@ -205,7 +220,7 @@ class OutcomeReportView(APIView):
             policy.clinic_of(request.user), date_from=query["from"], date_to=query["to"],
             practitioner_id=query.get("practitioner"),
         )
-        if query.get("format") == "csv" or "text/csv" in request.headers.get("Accept", ""):
+        if request.accepted_renderer.format == "csv":
             response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="outcomes-{query["from"]}-{query["to"]}.csv"'
             response["Cache-Control"] = "no-store"
