@@ -7,6 +7,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from api.views.auth import TokenView
+from api.views.outcomes import (
+    ObjectiveMeasureViewSet,
+    OutcomeInstrumentViewSet,
+    OutcomeReportView,
+    OutcomeResponseViewSet,
+)
 from api.views.patients import PatientViewSet
 from api.views.records import AssessmentViewSet, AuditEventViewSet, MuscleViewSet, PainScoreViewSet, SessionViewSet
 from api.views.staff import StaffViewSet
@@ -19,6 +25,9 @@ router.register("sessions", SessionViewSet, basename="session")
 router.register("pain-scores", PainScoreViewSet, basename="pain-score")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("staff", StaffViewSet, basename="staff")
+router.register("outcome-instruments", OutcomeInstrumentViewSet, basename="outcome-instrument")
+router.register("outcome-responses", OutcomeResponseViewSet, basename="outcome-response")
+router.register("objective-measures", ObjectiveMeasureViewSet, basename="objective-measure")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -33,5 +42,6 @@ urlpatterns = [
         name="api-docs",
     ),
     path("exports/", include("api.exports.urls")),
+    path("reports/outcomes/", OutcomeReportView.as_view(), name="api-outcome-report"),
     path("", include(router.urls)),
 ]

@@ -9,6 +9,7 @@ every column the response carries, one row per targeted muscle, with the other l
 subqueries.
 """
 
+import datetime as dt
 import importlib
 import json
 import os
@@ -312,6 +313,21 @@ def main() -> None:
             floor_query(EVERYTHING, {"patient": patient_id}, lambda rows: nest(rows, 7, 11, 3)),
         ),
     ]
+    # The clinic outcome report (DESIGN §12) over the last year of the load clinic; its floor
+    # is the one scan of the year's signed sessions that any such report needs.
+    year_to = dt.datetime.now(tz=dt.UTC).date()
+    year_from = year_to - dt.timedelta(days=365)
+    cases.append(
+        (
+            "outcome report (1 year, 1 clinic)",
+            get(list_client, f"/api/v1/reports/outcomes/?from={year_from}&to={year_to}"),
+            floor_query(
+                "SELECT id, assessment_id, needles_used, needles_removed FROM records_treatmentsession "
+                "WHERE clinic_id = %s AND status = 'signed' AND started_at >= %s",
+                [clinic_id, str(year_from)], lambda rows: rows,
+            ),
+        )
+    )
     results = []
     for name, call, floor in cases:
         # Counted at steady state: the first request of a token also stamps its last use
@@ -325,7 +341,7 @@ def main() -> None:
         floor_samples = timed(floor, repeat)
         results.append(
             {
-                "endpoint": name, "kind": "peer" if name.startswith("plain DRF") else "read", "p50": pct(samples, 0.5), "p95": pct(samples, 0.95),
+                "endpoint": name, "kind": "peer" if name.startswith("plain DRF") else "report" if name.startswith("outcome report") else "read", "p50": pct(samples, 0.5), "p95": pct(samples, 0.95),
                 "queries": queries, "floor_p50": pct(floor_samples, 0.5),
             }
         )

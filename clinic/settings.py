@@ -273,6 +273,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.describe_api"],
+    # Two resources have a "kind": each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "AdverseEventKindEnum": "records.choices.AdverseEventKind",
+        "MeasureKindEnum": "records.choices.MeasureKind",
+    },
 }
 
 # Flash messages name records ("Quinlan, Morgan (P000012) was changed"): keep them on the

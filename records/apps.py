@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_shipped_instruments(sender, using="default", **kwargs) -> None:
+    """Install or refresh the outcome instruments that ship in ``records/instruments/``."""
+    from records.services.outcomes import instruments_sync_shipped
+
+    if using == "default":
+        instruments_sync_shipped()
 
 
 class RecordsConfig(AppConfig):
@@ -8,5 +17,7 @@ class RecordsConfig(AppConfig):
     name = "records"
     verbose_name = "Clinical records"
 
-    def ready(self):
+    def ready(self) -> None:
         from records import checks  # noqa: F401 - checks register themselves
+
+        post_migrate.connect(_sync_shipped_instruments, sender=self, dispatch_uid="records_sync_instruments")

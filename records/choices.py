@@ -181,3 +181,58 @@ class AuthorisationKind(models.TextChoices):
     DRY_NEEDLING = "dry_needling", "Dry needling"
     IMS = "ims", "IMS (intramuscular stimulation)"
     ACUPUNCTURE = "acupuncture", "Acupuncture"
+
+
+# --- Outcomes (DESIGN §12) -------------------------------------------------------------
+
+__all__ += ["Joint", "MeasureKind", "Movement", "PptUnit", "SegmentalSignKind"]  # noqa: PLE0605
+
+
+class MeasureKind(models.TextChoices):
+    PRESSURE_PAIN_THRESHOLD = "pressure_pain_threshold", "Pressure-pain threshold"
+    RANGE_OF_MOTION = "range_of_motion", "Range of motion"
+
+
+class PptUnit(models.TextChoices):
+    KG_CM2 = "kg/cm2", "kg/cm²"
+    KPA = "kPa", "kPa"
+
+
+class Joint(models.TextChoices):
+    CERVICAL_SPINE = "cervical_spine", "Cervical spine"
+    THORACIC_SPINE = "thoracic_spine", "Thoracic spine"
+    LUMBAR_SPINE = "lumbar_spine", "Lumbar spine"
+    SHOULDER = "shoulder", "Shoulder"
+    ELBOW = "elbow", "Elbow"
+    WRIST = "wrist", "Wrist"
+    HIP = "hip", "Hip"
+    KNEE = "knee", "Knee"
+    ANKLE = "ankle", "Ankle"
+
+
+class Movement(models.TextChoices):
+    FLEXION = "flexion", "Flexion"
+    EXTENSION = "extension", "Extension"
+    ABDUCTION = "abduction", "Abduction"
+    ADDUCTION = "adduction", "Adduction"
+    INTERNAL_ROTATION = "internal_rotation", "Internal rotation"
+    EXTERNAL_ROTATION = "external_rotation", "External rotation"
+    LATERAL_FLEXION = "lateral_flexion", "Lateral flexion"
+    ROTATION = "rotation", "Rotation"
+    DORSIFLEXION = "dorsiflexion", "Dorsiflexion"
+    PLANTARFLEXION = "plantarflexion", "Plantarflexion"
+    PRONATION = "pronation", "Pronation"
+    SUPINATION = "supination", "Supination"
+
+
+class SegmentalSignKind(models.TextChoices):
+    """Gunn's signs of segmental neuropathy, examined per spinal segment."""
+
+    PARASPINAL_TENDERNESS = "paraspinal_tenderness", "Paraspinal tenderness"
+    TENDER_MOTOR_POINTS = "tender_motor_points", "Tender motor points"
+    TROPHOEDEMA = "trophoedema", "Trophoedema"
+    PILOMOTOR = "pilomotor", "Pilomotor reflex"
+    VASOMOTOR = "vasomotor", "Vasomotor changes"
+    SUDOMOTOR = "sudomotor", "Sudomotor changes"
+    HAIR_LOSS = "hair_loss", "Hair loss"
+    MUSCLE_SHORTENING = "muscle_shortening", "Muscle shortening"

@@ -159,12 +159,19 @@ def assessment_canonical(assessment: Assessment, *, fresh: bool = True) -> dict:
     """The signed content of an assessment (see :func:`session_canonical` for ``fresh``)."""
     if fresh:
         assessment = Assessment.objects.get(pk=assessment.pk)
-    return assessment_content(assessment, findings=assessment.findings.all(), plan=assessment.plan.all())
+    return assessment_content(
+        assessment, findings=assessment.findings.all(), plan=assessment.plan.all(),
+        segmental_signs=assessment.segmental_signs.values_list("segment", "sign"),
+    )
 
 
-def assessment_content(assessment: Assessment, *, findings, plan) -> dict:
-    """The canonical content of an assessment from rows in hand (used by bulk loaders too)."""
-    return {
+def assessment_content(assessment: Assessment, *, findings, plan, segmental_signs=()) -> dict:
+    """The canonical content of an assessment from rows in hand (used by bulk loaders too).
+
+    ``segmental_signs`` ((segment, sign) pairs) enter the content only when there are some:
+    assessments signed before signs existed keep exactly the content they were signed with.
+    """
+    content = {
         "id": str(assessment.pk),
         "patient": str(assessment.patient_id),
         "assessment": snapshot(assessment, exclude=_UNSIGNED),
@@ -174,6 +181,10 @@ def assessment_content(assessment: Assessment, *, findings, plan) -> dict:
         ),
         "plan": sorted((_row(p) for p in plan), key=lambda r: r["order"]),
     }
+    signs = sorted({(str(segment), str(sign)) for segment, sign in segmental_signs})
+    if signs:
+        content["segmental_signs"] = [{"segment": segment, "sign": sign} for segment, sign in signs]
+    return content
 
 
 def content_digest(content: dict) -> str:

@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({A}),
     "export.run": frozenset({A}),
     "staff.manage": frozenset({A}),
+    "outcome.create": frozenset({P}),
+    "measure.create": frozenset({P}),
+    "outcome_report.read": frozenset({P, A}),
 }
 
 

@@ -112,9 +112,14 @@ def signature_states(patient: Patient) -> dict:
             adverse_events=session.adverse_events.all(),
         )
         states[session.pk] = digest_state(content, session.signature_digest, session.signature_key_id)
-    assessments = Assessment.objects.filter(patient=patient, status="signed").prefetch_related("findings", "plan")
+    assessments = Assessment.objects.filter(patient=patient, status="signed").prefetch_related(
+        "findings", "plan", "segmental_signs"
+    )
     for assessment in assessments:
-        content = assessment_content(assessment, findings=assessment.findings.all(), plan=assessment.plan.all())
+        content = assessment_content(
+            assessment, findings=assessment.findings.all(), plan=assessment.plan.all(),
+            segmental_signs=[(sign.segment, sign.sign) for sign in assessment.segmental_signs.all()],
+        )
         states[assessment.pk] = digest_state(content, assessment.signature_digest, assessment.signature_key_id)
     return states
 

@@ -30,6 +30,7 @@ from . import mapping, selectors
 from . import systems as s
 from .capability import SEARCH_PARAMS, capability_statement
 from .errors import InvalidSearch, ResourceNotFound, fhir_exception_handler
+from .outcomes import outcome_resources
 from .renderers import FHIRContentNegotiation, FHIRJSONParser, FHIRJSONRenderer, PlainJSONRenderer
 
 __all__ = ["EverythingView", "MetadataView", "ReadView", "SearchPostView", "SearchView", "UnknownView"]
@@ -425,6 +426,7 @@ class EverythingView(FHIRView):
         resources += [
             mapping.pain_observation_resource(pain, sessions.get(pain.session_id)) for pain in record.pain_scores
         ]
+        resources += outcome_resources(patient)  # DESIGN §12 (api/fhir/outcomes.py)
         self.audit(patient, "fhir_everything")
         modes = ["match"] + ["include"] * (len(resources) - 1)
         document = self.bundle(resources, modes=modes, total=1)

@@ -9,6 +9,7 @@ from records.choices import (
     Outcome,
     PainMoment,
     Segment,
+    SegmentalSignKind,
     Severity,
     Side,
     TwitchResponse,
@@ -189,6 +190,11 @@ class AssessmentWriteSerializer(StrictSerializer):
     )
     findings = FindingInputSerializer(many=True, required=False, max_length=200)
     plan = PlanItemInputSerializer(many=True, required=False, max_length=200)
+    segmental_signs = serializers.JSONField(
+        required=False,
+        help_text="Gunn's signs per segment: `[{\"segment\": \"L5\", \"sign\": \"paraspinal_tenderness\"}]`; "
+        "signs: " + ", ".join(f"`{value}`" for value in SegmentalSignKind.values) + ".",
+    )
 
 
 class AssessmentPatchSerializer(AssessmentWriteSerializer):

@@ -5,6 +5,7 @@ from .audit import Addendum, AuditEvent
 from .authorisations import NeedlingAuthorisation
 from .clinics import Clinic, Membership
 from .muscles import Muscle, muscle_uuid, sync_muscle_catalogue
+from .outcomes import ObjectiveMeasure, OutcomeInstrument, OutcomeResponse, SegmentalSign
 from .patients import Consent, Patient, Precaution
 from .sessions import AdverseEvent, PainScore, TargetedMuscle, TreatmentSession
 
@@ -19,10 +20,14 @@ __all__ = [
     "Membership",
     "Muscle",
     "NeedlingAuthorisation",
+    "ObjectiveMeasure",
+    "OutcomeInstrument",
+    "OutcomeResponse",
     "PainScore",
     "Patient",
     "PlanItem",
     "Precaution",
+    "SegmentalSign",
     "TargetedMuscle",
     "TreatmentSession",
     "muscle_uuid",

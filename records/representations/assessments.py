@@ -9,8 +9,8 @@ query each for the findings, the plan and the addenda of all of them.
 import uuid
 from typing import TypedDict
 
-from records.choices import RecordStatus, Side
-from records.models import Addendum, Assessment, AssessmentFinding, PlanItem
+from records.choices import SEGMENTS, RecordStatus, SegmentalSignKind, Side
+from records.models import Addendum, Assessment, AssessmentFinding, PlanItem, SegmentalSign
 from records.sql import to_json
 
 from .common import ADDENDUM_COLUMNS, AddendumRepresentation, Instant, addendum_from_row, instant_text, staff_name
@@ -20,6 +20,7 @@ __all__ = [
     "AssessmentRepresentation",
     "FindingRepresentation",
     "PlanItemRepresentation",
+    "SegmentalSignRepresentation",
     "assessment_representation",
     "assessment_representations",
 ]
@@ -48,8 +49,15 @@ class PlanItemRepresentation(TypedDict):
     rationale: str
 
 
+class SegmentalSignRepresentation(TypedDict):
+    """One of Gunn's signs of neuropathy found at a spinal segment."""
+
+    segment: str
+    sign: SegmentalSignKind
+
+
 class AssessmentRepresentation(TypedDict):
-    """An assessment with its findings, ordered plan, sign-off and addenda."""
+    """An assessment with its findings, ordered plan, segmental signs, sign-off and addenda."""
 
     id: uuid.UUID
     patient: uuid.UUID
@@ -69,6 +77,7 @@ class AssessmentRepresentation(TypedDict):
     addenda: list[AddendumRepresentation]
     created_at: Instant
     updated_at: Instant
+    segmental_signs: list[SegmentalSignRepresentation]  # by segment (C1…S5), then sign
 
 
 # The assessment's own columns, as ``.values()`` names (staff names through their joins):
@@ -83,7 +92,8 @@ ASSESSMENT_COLUMNS = (
 
 def assessment_representations(rows) -> list[AssessmentRepresentation]:
     """Representations of assessment rows (``.values(*ASSESSMENT_COLUMNS)``, already scoped
-    to one clinic), in their order; three queries for the findings, plans and addenda."""
+    to one clinic), in their order; four queries for the findings, plans, addenda and
+    segmental signs."""
     assessments: dict[uuid.UUID, AssessmentRepresentation] = {row["id"]: _assessment(row) for row in rows}
     if not assessments:
         return []
@@ -117,6 +127,11 @@ def assessment_representations(rows) -> list[AssessmentRepresentation]:
         )
     for row in Addendum.objects.filter(assessment_id__in=ids).order_by("created_at").values(*ADDENDUM_COLUMNS):
         assessments[row["assessment_id"]]["addenda"].append(addendum_from_row(row))
+    signs = SegmentalSign.objects.filter(assessment_id__in=ids).values_list("assessment_id", "segment", "sign")
+    for assessment_id, segment, sign in sorted(
+        signs, key=lambda r: (SEGMENTS.index(r[1]), SegmentalSignKind.values.index(r[2]))
+    ):
+        assessments[assessment_id]["segmental_signs"].append({"segment": segment, "sign": sign})
     return list(assessments.values())
 
 
@@ -153,4 +168,5 @@ def _assessment(row: dict) -> AssessmentRepresentation:
         "addenda": [],
         "created_at": instant_text(row["created_at"]),
         "updated_at": instant_text(row["updated_at"]),
+        "segmental_signs": [],
     }

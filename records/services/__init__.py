@@ -39,3 +39,17 @@ __all__ = [
     "session_update",
     "snapshot",
 ]
+
+from .outcomes import (  # noqa: E402
+    instrument_install,
+    instruments_sync_shipped,
+    objective_measure_record,
+    outcome_response_record,
+)
+
+__all__ += [  # noqa: PLE0605
+    "instrument_install",
+    "instruments_sync_shipped",
+    "objective_measure_record",
+    "outcome_response_record",
+]

@@ -9,10 +9,11 @@ from records import clinical, policy
 from records.choices import SEGMENTS, AuditAction, RecordStatus
 from records.exceptions import InvalidInput, OwnershipRequired, RecordLocked
 from records.integrity import assessment_digest
-from records.models import Addendum, Assessment, AssessmentFinding, Patient, PlanItem, TreatmentSession
+from records.models import Addendum, Assessment, AssessmentFinding, Patient, PlanItem, SegmentalSign, TreatmentSession
 
 from .audit import audit_event, snapshot
 from .patients import lock_for_update
+from .segmental_signs import check_segmental_signs, segmental_signs_rows
 from .validation import FieldErrors, build_rows, check_unique_order
 
 __all__ = ["addendum_create", "assessment_create", "assessment_sign", "assessment_update"]
@@ -70,6 +71,10 @@ def _assessment_snapshot(assessment: Assessment) -> dict:
         exclude=("version",),
         findings=assessment.findings.order_by("muscle_id", "side"),
         plan=assessment.plan.order_by("order"),
+        segmental_signs=[
+            {"segment": segment, "sign": sign}
+            for segment, sign in assessment.segmental_signs.order_by("segment", "sign").values_list("segment", "sign")
+        ],
     )
 
 
@@ -84,6 +89,7 @@ def assessment_create(
     affected_segments: list[str] = (),
     findings: list[dict] = (),
     plan: list[dict] = (),
+    segmental_signs: list[dict] = (),
 ) -> Assessment:
     """Open a course of care for ``patient`` with findings and the intended release order."""
     policy.require(actor, "assessment.create", clinic=patient.clinic)
@@ -103,10 +109,12 @@ def assessment_create(
         errors.add("patient", "The patient is archived.")
     finding_rows = _build_findings(assessment, findings, errors)
     plan_rows = _build_plan(assessment, plan, errors)
+    sign_pairs = check_segmental_signs(errors, segmental_signs)
     errors.raise_if_any()
     assessment.save(force_insert=True)
     AssessmentFinding.objects.bulk_create(finding_rows)
     PlanItem.objects.bulk_create(plan_rows)
+    SegmentalSign.objects.bulk_create(segmental_signs_rows(assessment, sign_pairs))
     audit_event(
         actor=actor, action=AuditAction.CREATE, clinic=patient.clinic, obj=assessment, patient=patient,
         after=_assessment_snapshot(assessment),
@@ -129,6 +137,7 @@ def assessment_update(
     expected_version: int | None = None,
     findings: list[dict] | None = None,
     plan: list[dict] | None = None,
+    segmental_signs: list[dict] | None = None,
     **changes,
 ) -> Assessment:
     """Change a draft assessment; ``findings`` / ``plan``, when given, replace the old ones."""
@@ -148,6 +157,7 @@ def assessment_update(
     _check_time(errors, "assessed_at", assessment.assessed_at, assessment.patient)
     finding_rows = _build_findings(assessment, findings, errors) if findings is not None else None
     plan_rows = _build_plan(assessment, plan, errors) if plan is not None else None
+    sign_pairs = check_segmental_signs(errors, segmental_signs) if segmental_signs is not None else None
     errors.raise_if_any()
     assessment.version += 1
     assessment.save()
@@ -157,6 +167,9 @@ def assessment_update(
     if plan_rows is not None:
         assessment.plan.all().delete()
         PlanItem.objects.bulk_create(plan_rows)
+    if sign_pairs is not None:
+        assessment.segmental_signs.all().delete()
+        SegmentalSign.objects.bulk_create(segmental_signs_rows(assessment, sign_pairs))
     audit_event(
         actor=actor, action=AuditAction.UPDATE, clinic=assessment.clinic, obj=assessment,
         patient=assessment.patient, before=before, after=_assessment_snapshot(assessment),

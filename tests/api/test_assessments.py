@@ -116,10 +116,10 @@ def test_filters(physio_client, physio, patient):
     assert ids("updated_since=2999-01-01T00:00:00Z") == set()
 
 
-# Token 1, page 1, findings+muscles 1, plan+muscles 1, addenda+authors 1.
-ASSESSMENTS_LIST_QUERIES = 5
+# Token 1, page 1, findings+muscles 1, plan+muscles 1, addenda+authors 1, segmental signs 1.
+ASSESSMENTS_LIST_QUERIES = 6
 # The same plus the audit row of the read.
-ASSESSMENT_DETAIL_QUERIES = 6
+ASSESSMENT_DETAIL_QUERIES = 7
 
 
 @pytest.mark.parametrize("n", [1, 50])

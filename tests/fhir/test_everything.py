@@ -67,8 +67,8 @@ def fresh_client(user) -> APIClient:
 
 
 # auth: membership, clinic; patient; sessions (+practitioner, adverse events), targeted
-# muscles; pain scores; consents; the audit event.
-EVERYTHING_QUERIES = 8
+# muscles; pain scores; consents; the audit event; outcome responses and objective measures.
+EVERYTHING_QUERIES = 10
 
 
 @pytest.mark.parametrize("sessions", [1, 6])

@@ -163,6 +163,39 @@ def _ascii(name: str) -> str:
     return "".join(ch for ch in folded.lower() if ch.isalnum())
 
 
+def _demo_segmental_signs(segments, rng: random.Random) -> list[dict]:
+    """Gunn's signs at the irritated segments: tenderness and tender motor points, often more."""
+    signs = []
+    for segment in segments:
+        if segment not in SEGMENTS:
+            continue
+        signs += [{"segment": segment, "sign": "paraspinal_tenderness"},
+                  {"segment": segment, "sign": "tender_motor_points"}]
+        signs += [{"segment": segment, "sign": sign} for sign in ("trophoedema", "muscle_shortening", "vasomotor")
+                  if rng.random() < 0.4]
+    return signs
+
+
+def _demo_outcomes(physio, patient, assessment, session, plan, grades, number, session_count, rng) -> None:
+    """PSFS at the first and last session (rising), PPT over the first planned muscle every
+    session (rising as its twitch fades). A separate random stream, so the rest of the demo
+    stays as it was."""
+    first = plan[0]
+    value = 1.8 + 0.7 * (3 - grades[0]) + rng.uniform(-0.2, 0.2)
+    services.objective_measure_record(
+        actor=physio, patient=patient, session=session, kind="pressure_pain_threshold", muscle=first["muscle"],
+        side=first["side"], value=round(value, 1), unit="kg/cm2",
+    )
+    if number in (1, session_count):
+        base = rng.randint(2, 4) + (0 if number == 1 else rng.randint(2, 4))
+        activities = ("Sitting for an hour", "Lifting a shopping bag", "Sleeping through the night")
+        services.outcome_response_record(
+            actor=physio, patient=patient, instrument="psfs", session=session, recorded_at=session.started_at,
+            answers=[{"item": f"activity_{i}", "value": min(10, base + rng.choice((-1, 0, 1))), "text": text}
+                     for i, text in enumerate(activities, start=1)],
+        )
+
+
 def _multifidus_for(segment: str) -> str:
     if segment.startswith("C"):
         return "multifidus-cervical"
@@ -380,6 +413,7 @@ class _ClinicSeeder:
                 for order, item in enumerate(plan)
             ],
             plan=[{k: v for k, v in item.items() if k != "segment"} for item in plan],
+            segmental_signs=_demo_segmental_signs(segments, random.Random(f"signs-{index}")),
         )
         services.pain_score_record(
             actor=physio, patient=patient, assessment=assessment, moment=PainMoment.BASELINE,
@@ -431,6 +465,8 @@ class _ClinicSeeder:
                 notes=f"Session {number}: {'-'.join(segments)} pattern, {side} side.",
             )
             services.session_sign(actor=physio, session=session)
+            _demo_outcomes(physio, patient, assessment, session, plan, grades, number, session_count,
+                           random.Random(f"outcomes-{index}-{number}"))
             for position in range(len(grades)):
                 # A muscle that released tends to respond less next time: the twitch fades.
                 if grades[position] > 0 and rng.random() < 0.45:
