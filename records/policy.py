@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({A}),
     "export.run": frozenset({A}),
     "staff.manage": frozenset({A}),
+    "webhook.manage": frozenset({A}),
+    "changes.read": frozenset({P, A, R}),
+    "bulk_export.run": frozenset({A, R}),
 }
 
 
