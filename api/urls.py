@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from api.views.auth import TokenView
+from api.views.events import ChangesView, WebhookEndpointViewSet
 from api.views.patients import PatientViewSet
 from api.views.records import AssessmentViewSet, AuditEventViewSet, MuscleViewSet, PainScoreViewSet, SessionViewSet
 
@@ -17,6 +18,7 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("pain-scores", PainScoreViewSet, basename="pain-score")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -31,5 +33,6 @@ urlpatterns = [
         name="api-docs",
     ),
     path("exports/", include("api.exports.urls")),
+    path("changes/", ChangesView.as_view(), name="api-changes"),
     path("", include(router.urls)),
 ]
