@@ -290,6 +290,9 @@ TASKS = {
 WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
 WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+# How long a worker holds an endpoint while sending (0: twice the timeout plus 30 s). A
+# killed worker's deliveries are taken over by another worker once this lapses.
+WEBHOOKS_CLAIM_SECONDS = env.float("WEBHOOKS_CLAIM_SECONDS", default=0)
 # Retries with exponential backoff and jitter; an endpoint failing this long is disabled.
 WEBHOOKS_RETRY_HOURS = env.float("WEBHOOKS_RETRY_HOURS", default=24.0)
 WEBHOOKS_BACKOFF_BASE_SECONDS = env.float("WEBHOOKS_BACKOFF_BASE_SECONDS", default=10.0)

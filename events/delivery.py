@@ -105,7 +105,8 @@ def due_endpoint_ids(now: dt.datetime | None = None) -> list:
 
 
 def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 30)
+    # Longer than one attempt can take, so a live worker never loses its claim mid-send.
+    return dt.timedelta(seconds=settings.WEBHOOKS_CLAIM_SECONDS or settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 30)
 
 
 def _claim(endpoint_id) -> str | None:
