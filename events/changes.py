@@ -1,6 +1,6 @@
 """The changes feed (DESIGN §13): a clinic's changes in commit order, from a cursor.
 
-A cursor is ``base64url("v1:<txid>:<id>:<issued>")``: a position in the outbox's reading
+A cursor is ``base64url("v1:<position>:<issued>")``: a position in the outbox's reading
 order (see :mod:`events.horizon`) and when it was issued. Positions are stable: reading
 from the same cursor gives the same changes, whatever commits meanwhile (later commits only
 add after the end). A cursor older than the outbox's retention is expired: the client must
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from records.exceptions import InvalidInput
 
-from .horizon import after_position, visible
+from .horizon import sequence
 from .models import OutboxEvent
 
 __all__ = ["ChangeItem", "ChangesPage", "ExpiredCursor", "InvalidCursor", "changes_since", "decode_cursor",
@@ -51,21 +51,21 @@ class ChangesPage(TypedDict):
     patient_ids: list
 
 
-def encode_cursor(txid: int, row_id: int, *, issued: dt.datetime | None = None) -> str:
+def encode_cursor(position: int, *, issued: dt.datetime | None = None) -> str:
     issued = issued or timezone.now()
-    raw = f"v1:{txid}:{row_id}:{int(issued.timestamp())}".encode()
+    raw = f"v1:{position}:{int(issued.timestamp())}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, now: dt.datetime | None = None) -> tuple[int, int]:
-    """``(txid, id)`` of a cursor; 400 on ``since`` when malformed or expired."""
+def decode_cursor(cursor: str, *, now: dt.datetime | None = None) -> int:
+    """The position of a cursor; 400 on ``since`` when malformed or expired."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        version, txid, row_id, issued = raw.split(":")
+        version, position, issued = raw.split(":")
         if version != "v1":
             raise ValueError(version)
-        txid, row_id, issued = int(txid), int(row_id), int(issued)
-        if txid < 0 or row_id < 0:
+        position, issued = int(position), int(issued)
+        if position < 0:
             raise ValueError(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor({"since": ["Malformed cursor: use the `next` link of an earlier answer."]}) from exc
@@ -75,7 +75,7 @@ def decode_cursor(cursor: str, *, now: dt.datetime | None = None) -> tuple[int, 
             {"since": [f"This cursor has expired (older than {settings.EVENTS_RETENTION_DAYS} days); "
                        "resync with a full read, then poll from the new `next`."]}
         )
-    return txid, row_id
+    return position
 
 
 def _iso(value: dt.datetime) -> str:
@@ -88,26 +88,27 @@ def changes_since(*, clinic, since: str | None, page_size: int = DEFAULT_PAGE_SI
     ``cursor`` is where the next request starts: after the last item, or where this one
     started when there was nothing new.
     """
-    txid, row_id = decode_cursor(since) if since else (-1, 0)
+    position = decode_cursor(since) if since else 0
+    sequence()
     rows = list(
-        after_position(visible(OutboxEvent.objects.filter(clinic=clinic)), txid, row_id)
-        .order_by("txid", "id")
-        .values_list("txid", "id", "change", "object_type", "object_id", "patient_id", "created_at")[: page_size + 1]
+        OutboxEvent.objects.filter(clinic=clinic, position__gt=position)
+        .order_by("position")
+        .values_list("position", "change", "object_type", "object_id", "patient_id", "created_at")[: page_size + 1]
     )
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     issued = timezone.now()
     results: list[ChangeItem] = [
         {
-            "cursor": encode_cursor(r_txid, r_id, issued=issued),
+            "cursor": encode_cursor(row_position, issued=issued),
             "type": change,
             "object_type": object_type,
             "id": str(object_id),
             "patient": str(patient_id) if patient_id else None,
             "at": _iso(created_at),
         }
-        for r_txid, r_id, change, object_type, object_id, patient_id, created_at in rows
+        for row_position, change, object_type, object_id, patient_id, created_at in rows
     ]
-    cursor = results[-1]["cursor"] if rows else encode_cursor(max(txid, 0), row_id, issued=issued)
-    patient_ids = sorted({r[5] for r in rows if r[5]}, key=str)
+    cursor = results[-1]["cursor"] if rows else encode_cursor(position, issued=issued)
+    patient_ids = sorted({row[4] for row in rows if row[4]}, key=str)
     return {"results": results, "cursor": cursor, "has_more": has_more, "patient_ids": patient_ids}

@@ -20,7 +20,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from . import network
-from .horizon import visible
+from .horizon import sequence
 from .models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from .webhooks import signing_secrets
 
@@ -71,9 +71,11 @@ def fan_out() -> set:
     deliveries are created in commit order. Returns the endpoints that got new deliveries.
     """
     touched = set()
+    sequence()
     while True:
         with transaction.atomic():
-            events = list(visible(OutboxEvent.objects.filter(fanned_out=False)).order_by("txid", "id")[:FAN_OUT_BATCH])
+            events = list(OutboxEvent.objects.filter(fanned_out=False, position__isnull=False)
+                          .order_by("position")[:FAN_OUT_BATCH])
             if not events:
                 return touched
             clinics = {event.clinic_id for event in events}
@@ -178,7 +180,7 @@ def deliver_endpoint(endpoint_id) -> str:
             endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
             delivery = (
                 WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=WebhookDelivery.Status.PENDING)
-                .select_related("event").order_by("event__txid", "event_id").first()
+                .select_related("event").order_by("event__position").first()
             )
             if delivery is None:
                 return "idle"

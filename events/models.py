@@ -14,8 +14,8 @@ class OutboxEvent(models.Model):
     """One change of a clinic's records, written in the same transaction as the change.
 
     The one source for webhooks and the changes feed. Rows hold ids only, never names.
-    ``(txid, id)`` orders the feed: ``txid`` is the writing transaction's PostgreSQL id
-    (0 on SQLite, where writers are serialised and ``id`` alone is commit order).
+    ``position`` orders the feed and the deliveries: given after commit, in the order rows
+    become visible (see :mod:`events.horizon`); null until then.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -28,16 +28,17 @@ class OutboxEvent(models.Model):
     object_id = models.UUIDField()
     # A plain id, not a foreign key: the event outlives nothing it names, and needs no join.
     patient_id = models.UUIDField(null=True, blank=True)
-    txid = models.BigIntegerField(default=0)
+    position = models.BigIntegerField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Set once webhook deliveries have been created for it (the fan-out is at-least-once).
     fanned_out = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["txid", "id"]
+        ordering = ["position"]
         indexes = [
-            models.Index(fields=["clinic", "txid", "id"], name="outbox_clinic_cursor"),
-            models.Index(fields=["fanned_out", "txid", "id"], name="outbox_fan_out"),
+            models.Index(fields=["clinic", "position"], name="outbox_clinic_cursor"),
+            models.Index(fields=["position"], condition=models.Q(fanned_out=False), name="outbox_fan_out"),
+            models.Index(fields=["id"], condition=models.Q(position__isnull=True), name="outbox_unsequenced"),
             models.Index(fields=["created_at"], name="outbox_created"),
         ]
 
@@ -105,7 +106,7 @@ class WebhookDelivery(models.Model):
     succeeded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["event__txid", "event_id"]
+        ordering = ["event__position"]
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once"),
             models.CheckConstraint(

@@ -14,7 +14,6 @@ import logging
 import uuid
 
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 
 from .models import OutboxEvent
 
@@ -57,11 +56,6 @@ WEBHOOK_EVENT_TYPES: tuple[str, ...] = (
     "document.created",
 )
 
-# PostgreSQL: the writing transaction's id, so the feed can order by it and never pass a
-# transaction still in progress (see events.changes).
-_TXID_SQL = "pg_current_xact_id()::text::bigint"
-
-
 def object_type_of(event_type: str) -> str:
     return EVENT_TYPES[event_type][0]
 
@@ -103,8 +97,6 @@ def emit(
         object_id=object_id,
         patient_id=patient_id,
     )
-    if connection.vendor == "postgresql":
-        event.txid = RawSQL(_TXID_SQL, [])  # noqa: S611 - constant SQL
     event.save(force_insert=True)
     # One fan-out per transaction, however many events it wrote.
     if not any(callback is _enqueue_fan_out for _, callback, _ in connection.run_on_commit):

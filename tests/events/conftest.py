@@ -48,8 +48,17 @@ class Receiver:
             raise RuntimeError("No free receiver port in 8161–8169")
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def wait_for(self, count: int, *, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.requests) >= count:
+                return True
+            time.sleep(0.05)
+        return False
 
     def close(self):
         self.server.shutdown()

@@ -49,10 +49,11 @@ class Command(BaseCommand):
             threading.Thread(target=self._sweep_forever, args=(stop,), name="events-sweep", daemon=True).start()
         try:
             if backend == "django_tasks_rq.RQBackend":
-                # Several runs of a burst: a task may enqueue follow-up tasks (fan-out → deliveries).
-                call_command("rqworker", queue, burst=batch, with_scheduler=not batch, verbosity=verbosity)
-                if batch:
-                    call_command("rqworker", queue, burst=True, verbosity=verbosity)
+                # django-tasks-rq runs tasks through its own Job class. A batch run works in this
+                # process (no fork per job), so it sees what the caller sees.
+                call_command("rqworker", queue, burst=batch, with_scheduler=not batch, verbosity=verbosity,
+                             job_class="django_tasks_rq.Job",
+                             worker_class="rq.worker.SimpleWorker" if batch else None)
             elif backend == "django_tasks_db.DatabaseBackend":
                 call_command("db_worker", queue_name=queue, batch=batch, reload=False, startup_delay=not batch,
                              verbosity=verbosity)
