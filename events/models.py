@@ -142,6 +142,8 @@ class BulkExport(models.Model):
     transaction_time = models.DateTimeField(default=timezone.now)
     # [{type, file, count}]: file is the storage name; URLs are built per request.
     output = models.JSONField(default=list)
+    # Whose data the files hold: named again in the access log at each download.
+    patient_ids = models.JSONField(default=list)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Moves with each step of the worker: a running export whose heartbeat stops was lost
