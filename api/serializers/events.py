@@ -64,6 +64,9 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     event_type = serializers.CharField(source="event.type", read_only=True)
     object_id = serializers.UUIDField(source="event.object_id", read_only=True)
     duration_ms = serializers.IntegerField(source="last_duration_ms", read_only=True, allow_null=True)
+    # Plain text in the schema: an enum here would collide with the records' `status` enum.
+    status = serializers.CharField(read_only=True, help_text="`pending` (will be retried), `succeeded`, `failed` "
+                                                             "(given up when the endpoint was disabled).")
 
     class Meta:
         model = WebhookDelivery
