@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import assessments, chart, patients, sessions
+from web.views import assessments, chart, patients, sessions, webhooks
 
 app_name = "web"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("assessments/<uuid:pk>/edit/", assessments.assessment_edit, name="assessment_edit"),
     path("assessments/<uuid:pk>/addenda/", assessments.assessment_addendum, name="assessment_addendum"),
     path("muscles/suggested/", assessments.suggested_muscles, name="suggested_muscles"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/banner/", webhooks.webhook_banner, name="webhook_banner"),
+    path("webhooks/<uuid:pk>/", webhooks.webhook_detail, name="webhook_detail"),
 ]
