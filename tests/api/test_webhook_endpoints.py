@@ -15,9 +15,13 @@ URL = "/api/v1/webhook-endpoints/"
 
 
 @pytest.fixture
-def public_dns(monkeypatch):
-    """example.org resolves to a public address without a network."""
+def public_dns(monkeypatch, settings):
+    """example.org resolves to a public address without a network; production URL rules
+    (whatever a developer's .env allows)."""
     import socket
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+    settings.WEBHOOKS_ALLOW_HTTP = False
 
     def fake(host, port, *args, **kwargs):
         table = {"hooks.example.org": "93.184.215.14", "internal.example.org": "10.1.2.3"}
