@@ -21,7 +21,8 @@ class OutboxEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     # Public, stable id of the event: the Standard Webhooks ``webhook-id`` of its deliveries.
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("records.Clinic", on_delete=models.PROTECT, related_name="+")
+    # Derived data and configuration: it goes with its clinic.
+    clinic = models.ForeignKey("records.Clinic", on_delete=models.CASCADE, related_name="+")
     type = models.CharField(max_length=40)
     change = models.CharField(max_length=12)
     object_type = models.CharField(max_length=40)
@@ -50,7 +51,8 @@ class WebhookEndpoint(models.Model):
     """A receiver a clinic admin registered: where to POST which event types, signed with its secret."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    clinic = models.ForeignKey("records.Clinic", on_delete=models.PROTECT, related_name="+")
+    # Derived data and configuration: it goes with its clinic.
+    clinic = models.ForeignKey("records.Clinic", on_delete=models.CASCADE, related_name="+")
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=500, blank=True)
     events = models.JSONField(default=list)
@@ -90,7 +92,8 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    clinic = models.ForeignKey("records.Clinic", on_delete=models.PROTECT, related_name="+")
+    # Derived data and configuration: it goes with its clinic.
+    clinic = models.ForeignKey("records.Clinic", on_delete=models.CASCADE, related_name="+")
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -132,7 +135,8 @@ class BulkExport(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    clinic = models.ForeignKey("records.Clinic", on_delete=models.PROTECT, related_name="+")
+    # Derived data and configuration: it goes with its clinic.
+    clinic = models.ForeignKey("records.Clinic", on_delete=models.CASCADE, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     request_url = models.CharField(max_length=2000)
     types = models.JSONField(default=list)
