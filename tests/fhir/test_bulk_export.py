@@ -208,3 +208,10 @@ def test_produced_by_the_worker(reader, exported_world, settings):
     manifest = client.get(status_url)
     assert manifest.status_code == 200
     assert {item["type"] for item in manifest.json()["output"]} >= {"Patient", "Encounter"}
+
+
+def test_capability_statement_names_the_export(reader_api):
+    statement = reader_api.get("/fhir/R4/metadata").json()
+    patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
+    assert [op["name"] for op in patient["operation"]] == ["everything", "export"]
+    get_fhir_model_class("CapabilityStatement").model_validate(statement)
