@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint migrate seed check-deploy clean
+.PHONY: run test lint migrate seed check-deploy clean worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,18 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 .env:
 	printf '# Development only (written by make run; never commit it).\nDJANGO_DEBUG=1\n' > $@
 
+# `make run` and `make serve-prod` start the background worker (webhooks, exports) beside
+# the server; it stops with the server.
 run: $(VENV)/.deps .env
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; $(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The background worker alone (e.g. more of them, on other machines: see README "Background worker").
+worker: $(VENV)/.deps
+	$(BIN)/python manage.py worker
 
 test: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -78,8 +86,10 @@ serve-prod: $(VENV)/.deps
 		DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 		RECORDS_SIGNING_KEY=$${RECORDS_SIGNING_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')} && \
 	$(BIN)/python manage.py collectstatic --noinput -v0 && \
-	exec $(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
-		--access-logformat '%(m)s %(U)s %(s)s %(L)ss'
+	{ $(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - \
+		--access-logformat '%(m)s %(U)s %(s)s %(L)ss'; }
 
 # A load run against a running `make serve-prod` (wrk from Debian's packages), e.g.
 #   TOKEN=$$(manage.py issue_token load_physio_01) make load-test

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from api.views.auth import TokenView
+from api.views.events import ChangesView, WebhookEndpointViewSet
 from api.views.outcomes import (
     ObjectiveMeasureViewSet,
     OutcomeInstrumentViewSet,
@@ -28,6 +29,7 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("outcome-instruments", OutcomeInstrumentViewSet, basename="outcome-instrument")
 router.register("outcome-responses", OutcomeResponseViewSet, basename="outcome-response")
 router.register("objective-measures", ObjectiveMeasureViewSet, basename="objective-measure")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -43,5 +45,6 @@ urlpatterns = [
     ),
     path("exports/", include("api.exports.urls")),
     path("reports/outcomes/", OutcomeReportView.as_view(), name="api-outcome-report"),
+    path("changes/", ChangesView.as_view(), name="api-changes"),
     path("", include(router.urls)),
 ]

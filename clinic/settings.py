@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "idempotency",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +145,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # FHIR bulk-export files (events.bulk_export): private, deleted after 24 h.
+    "bulk_exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.str("BULK_EXPORT_DIR", default=str(BASE_DIR / "var" / "bulk-exports"))},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -325,3 +334,33 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="IMS Records")
 # code for a while with the same "wrong code" answer, is off.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# Background tasks (Django's tasks API, DEP 14, through the django-tasks backport). The
+# database backend by default (SQLite or PostgreSQL, SELECT … SKIP LOCKED); RQ on Redis when
+# TASKS_BACKEND=rq or REDIS_URL is set, for workers on several machines. `manage.py worker`
+# runs the right worker either way.
+REDIS_URL = env.str("REDIS_URL", default="")
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="rq" if REDIS_URL else "database")
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
+TASKS = {
+    "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    if TASKS_BACKEND == "rq"
+    else {"BACKEND": "django_tasks_db.DatabaseBackend"}
+}
+
+# Webhooks (DESIGN §13). https only unless debug; private, loopback and link-local addresses
+# are refused (at registration and again at each delivery) unless explicitly allowed.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+# How long a worker holds an endpoint while sending (0: twice the timeout plus 30 s). A
+# killed worker's deliveries are taken over by another worker once this lapses.
+WEBHOOKS_CLAIM_SECONDS = env.float("WEBHOOKS_CLAIM_SECONDS", default=0)
+# Retries with exponential backoff and jitter; an endpoint failing this long is disabled.
+WEBHOOKS_RETRY_HOURS = env.float("WEBHOOKS_RETRY_HOURS", default=24.0)
+WEBHOOKS_BACKOFF_BASE_SECONDS = env.float("WEBHOOKS_BACKOFF_BASE_SECONDS", default=10.0)
+WEBHOOKS_BACKOFF_MAX_SECONDS = env.float("WEBHOOKS_BACKOFF_MAX_SECONDS", default=3600.0)
+# How often the worker sweeps for due retries, lapsed claims and expired files.
+EVENTS_SWEEP_SECONDS = env.float("EVENTS_SWEEP_SECONDS", default=15.0)
+# The outbox (and so the changes feed) keeps this many days; older cursors are expired.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+BULK_EXPORT_TTL_HOURS = env.float("BULK_EXPORT_TTL_HOURS", default=24.0)

@@ -21,3 +21,8 @@ STORAGES = {  # noqa: F405
 # (WhiteNoise would warn about the missing directory on every request).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Bulk-export files of the tests go to a throwaway directory.
+STORAGES["bulk_exports"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": __import__("tempfile").mkdtemp(prefix="ims-bulk-")},
+}

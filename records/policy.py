@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "outcome.create": frozenset({P}),
     "measure.create": frozenset({P}),
     "outcome_report.read": frozenset({P, A}),
+    "webhook.manage": frozenset({A}),
+    "changes.read": frozenset({P, A, R}),
+    "bulk_export.run": frozenset({A, R}),
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, assessments, chart, patients, sessions, staff
+from web.views import account, assessments, chart, patients, sessions, staff, webhooks
 
 app_name = "web"
 
@@ -34,4 +34,7 @@ urlpatterns = [
     path("staff/<int:pk>/revoke-tokens/", staff.staff_revoke_tokens, name="staff_revoke_tokens"),
     path("staff/<int:pk>/mfa-reset/", staff.staff_mfa_reset, name="staff_mfa_reset"),
     path("account/", account.account, name="account"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/banner/", webhooks.webhook_banner, name="webhook_banner"),
+    path("webhooks/<uuid:pk>/", webhooks.webhook_detail, name="webhook_detail"),
 ]

@@ -64,7 +64,14 @@ def capability_statement(*, base_url: str, software_version: str = "1.0.0") -> d
                     "documentation": "GET Patient/<id>/$everything: the patient's whole record as a searchset "
                     "Bundle (Patient, Practitioner, Encounter, Procedure, Observation, Consent, AdverseEvent). "
                     "No parameters.",
-                }
+                },
+                {
+                    "name": "export",
+                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                    "documentation": "GET Patient/$export (or Group/<clinic id or slug>/$export) with "
+                    "`Prefer: respond-async`: FHIR Bulk Data, NDJSON files written in the background; "
+                    "`_type` and `_since` honoured. Clinic admins and API readers.",
+                },
             ]
         resources.append(entry)
     return {

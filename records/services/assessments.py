@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from events.outbox import emit
 from records import clinical, policy
 from records.choices import SEGMENTS, AuditAction, RecordStatus
 from records.exceptions import InvalidInput, OwnershipRequired, RecordLocked
@@ -119,6 +120,7 @@ def assessment_create(
         actor=actor, action=AuditAction.CREATE, clinic=patient.clinic, obj=assessment, patient=patient,
         after=_assessment_snapshot(assessment),
     )
+    emit(clinic=patient.clinic, type="assessment.created", object_id=assessment.pk, patient=patient)
     return assessment
 
 
@@ -174,6 +176,7 @@ def assessment_update(
         actor=actor, action=AuditAction.UPDATE, clinic=assessment.clinic, obj=assessment,
         patient=assessment.patient, before=before, after=_assessment_snapshot(assessment),
     )
+    emit(clinic=assessment.clinic, type="assessment.updated", object_id=assessment.pk, patient_id=assessment.patient_id)
     return assessment
 
 
@@ -201,6 +204,7 @@ def assessment_sign(*, actor, assessment: Assessment, expected_version: int | No
         actor=actor, action=AuditAction.SIGN, clinic=assessment.clinic, obj=assessment,
         patient=assessment.patient, before=before, after=snapshot(assessment, exclude=("version",)),
     )
+    emit(clinic=assessment.clinic, type="assessment.signed", object_id=assessment.pk, patient_id=assessment.patient_id)
     return assessment
 
 
@@ -229,4 +233,5 @@ def addendum_create(*, actor, record: TreatmentSession | Assessment, text: str) 
         actor=actor, action=AuditAction.ADDENDUM, clinic=record.clinic, obj=addendum, patient=record.patient,
         after=snapshot(addendum),
     )
+    emit(clinic=record.clinic, type="addendum.created", object_id=addendum.pk, patient_id=record.patient_id)
     return addendum

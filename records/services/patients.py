@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from events.outbox import emit
 from records import policy
 from records.choices import AuditAction, PrecautionCode
 from records.exceptions import InvalidInput, PatientNotArchived, RuleViolation, StaleVersion
@@ -132,6 +133,7 @@ def patient_create(
         patient=patient,
         after={**_patient_snapshot(patient), "precautions": [{"code": c, "note": n} for c, n in precaution_rows]},
     )
+    emit(clinic=clinic, type="patient.created", object_id=patient.pk, patient=patient)
     return patient
 
 
@@ -163,6 +165,7 @@ def patient_update(*, actor, patient: Patient, expected_version: int | None = No
         actor=actor, action=AuditAction.UPDATE, clinic=patient.clinic, obj=patient, patient=patient,
         before=before, after=after,
     )
+    emit(clinic=patient.clinic, type="patient.updated", object_id=patient.pk, patient=patient)
     return patient
 
 
@@ -187,6 +190,7 @@ def patient_archive(*, actor, patient: Patient) -> Patient:
         actor=actor, action=AuditAction.ARCHIVE, clinic=patient.clinic, obj=patient, patient=patient,
         before=before, after=_patient_snapshot(patient),
     )
+    emit(clinic=patient.clinic, type="patient.archived", object_id=patient.pk, patient=patient)
     return patient
 
 
@@ -237,6 +241,7 @@ def consent_give(*, actor, patient: Patient, form_version: str, given_at: dt.dat
         actor=actor, action=AuditAction.CONSENT, clinic=patient.clinic, obj=consent, patient=patient,
         after=snapshot(consent),
     )
+    emit(clinic=patient.clinic, type="consent.changed", object_id=consent.pk, patient=patient, change="created")
     return consent
 
 
@@ -263,6 +268,7 @@ def consent_withdraw(*, actor, patient: Patient, withdrawn_at: dt.datetime | Non
         actor=actor, action=AuditAction.CONSENT_WITHDRAW, clinic=patient.clinic, obj=consent, patient=patient,
         before=before, after=snapshot(consent),
     )
+    emit(clinic=patient.clinic, type="consent.changed", object_id=consent.pk, patient=patient)
     return consent
 
 
@@ -293,4 +299,5 @@ def precautions_set(*, actor, patient: Patient, precautions: list[dict]) -> list
             object_id=str(patient.pk), patient=patient,
             before={"precautions": before}, after={"precautions": after},
         )
+        emit(clinic=patient.clinic, type="patient.updated", object_id=patient.pk, patient=patient)
     return list(Precaution.objects.filter(patient=patient).order_by("code"))

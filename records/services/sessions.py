@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from events.outbox import emit
 from records import clinical, policy
 from records.choices import AuditAction, PainMoment, RecordStatus
 from records.clinical_authorisation import authorisation_current_on
@@ -209,6 +210,7 @@ def session_record(
         actor=actor, action=AuditAction.CREATE, clinic=patient.clinic, obj=session, patient=patient,
         after=_session_snapshot(session),
     )
+    emit(clinic=patient.clinic, type="session.created", object_id=session.pk, patient=patient)
     return session
 
 
@@ -266,6 +268,7 @@ def session_update(
         actor=actor, action=AuditAction.UPDATE, clinic=session.clinic, obj=session, patient=session.patient,
         before=before, after=_session_snapshot(session),
     )
+    emit(clinic=session.clinic, type="session.updated", object_id=session.pk, patient_id=session.patient_id)
     return session
 
 
@@ -313,6 +316,7 @@ def session_sign(*, actor, session: TreatmentSession, expected_version: int | No
         actor=actor, action=AuditAction.SIGN, clinic=session.clinic, obj=session, patient=session.patient,
         before=before, after=snapshot(session, exclude=("version",)),
     )
+    emit(clinic=session.clinic, type="session.signed", object_id=session.pk, patient_id=session.patient_id)
     return session
 
 
@@ -344,6 +348,7 @@ def session_delete_draft(*, actor, session: TreatmentSession, expected_version: 
         actor=actor, action=AuditAction.DELETE, clinic=clinic, object_type="treatmentsession",
         object_id=str(pk), patient=patient, before=before,
     )
+    emit(clinic=clinic, type="session.deleted", object_id=pk, patient=patient)
 
 
 @transaction.atomic
@@ -381,4 +386,5 @@ def pain_score_record(
         actor=actor, action=AuditAction.CREATE, clinic=patient.clinic, obj=pain, patient=patient,
         after=snapshot(pain),
     )
+    emit(clinic=patient.clinic, type="pain_score.created", object_id=pain.pk, patient=patient)
     return pain
