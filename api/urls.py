@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from api.views.auth import TokenView
+from api.views.documents import AttachmentViewSet, PatientAttachmentViewSet
 from api.views.patients import PatientViewSet
 from api.views.records import AssessmentViewSet, AuditEventViewSet, MuscleViewSet, PainScoreViewSet, SessionViewSet
 
@@ -18,7 +19,14 @@ router.register("sessions", SessionViewSet, basename="session")
 router.register("pain-scores", PainScoreViewSet, basename="pain-score")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
+router.register("documents", AttachmentViewSet, basename="document")
+
 urlpatterns = [
+    path(
+        "patients/<uuid:patient_pk>/documents/",
+        PatientAttachmentViewSet.as_view({"get": "list", "post": "create"}),
+        name="patient-documents",
+    ),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(

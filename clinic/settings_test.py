@@ -19,3 +19,6 @@ STORAGES = {  # noqa: F405
 # (WhiteNoise would warn about the missing directory on every request).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Attachments go to a throwaway directory, never into the project.
+STORAGES["attachments"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # noqa: F405
+MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="ims-test-media-")

@@ -157,3 +157,16 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUE = "token_issue", "Token issued"
     TOKEN_REVOKE = "token_revoke", "Token revoked"
     DEACTIVATE = "deactivate", "Account deactivated"
+
+
+class AttachmentKind(models.TextChoices):
+    """What an attached document is (DESIGN §13, contract values)."""
+
+    REFERRAL = "referral", "Referral"
+    CONSENT_FORM = "consent_form", "Consent form"
+    IMAGING_REPORT = "imaging_report", "Imaging report"
+    LETTER = "letter", "Letter"
+    OTHER = "other", "Other"
+
+
+__all__ += ["AttachmentKind"]

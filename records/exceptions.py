@@ -64,3 +64,18 @@ class StaleVersion(DomainError):
     """The record changed since the client read it (HTTP 412)."""
 
     code = "stale_version"
+
+
+class PayloadTooLarge(DomainError):
+    """An upload above the size limit (HTTP 413)."""
+
+    code = "request_too_large"
+
+
+class NotSigned(RuleViolation):
+    """Only a signed record can be issued as a document (HTTP 409)."""
+
+    code = "not_signed"
+
+
+__all__ += ["NotSigned", "PayloadTooLarge"]

@@ -36,6 +36,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export.run": frozenset({A}),
     "staff.manage": frozenset({A}),
 }
+# Attached documents (DESIGN §13): physiotherapists and clinic admins upload, every role reads.
+PERMISSIONS["attachment.create"] = frozenset({P, A})
+PERMISSIONS["attachment.read"] = frozenset({P, A, R})
 
 
 def role_of(user) -> str | None:

@@ -1,6 +1,7 @@
 """The clinical domain's models, one module per aggregate."""
 
 from .assessments import Assessment, AssessmentFinding, PlanItem
+from .attachments import Attachment, attachment_storage
 from .audit import Addendum, AuditEvent
 from .clinics import Clinic, Membership
 from .muscles import Muscle, muscle_uuid, sync_muscle_catalogue
@@ -12,6 +13,7 @@ __all__ = [
     "AdverseEvent",
     "Assessment",
     "AssessmentFinding",
+    "Attachment",
     "AuditEvent",
     "Clinic",
     "Consent",
@@ -23,6 +25,7 @@ __all__ = [
     "Precaution",
     "TargetedMuscle",
     "TreatmentSession",
+    "attachment_storage",
     "muscle_uuid",
     "sync_muscle_catalogue",
 ]

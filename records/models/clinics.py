@@ -19,6 +19,8 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default="UTC")
+    # Printed on the clinic's documents (procedure notes, course summaries); optional.
+    address = models.TextField(blank=True)
     # Last generated chart number; incremented under a row lock so numbers never collide.
     chart_number_seq = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,6 +4,7 @@ API views, admin actions, pages and management commands all call these functions
 """
 
 from .assessments import addendum_create, assessment_create, assessment_sign, assessment_update
+from .attachments import attachment_upload
 from .audit import audit_event, audit_view, snapshot
 from .patients import (
     consent_give,
@@ -21,6 +22,7 @@ __all__ = [
     "assessment_create",
     "assessment_sign",
     "assessment_update",
+    "attachment_upload",
     "audit_event",
     "audit_view",
     "consent_give",
