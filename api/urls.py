@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from api.views.auth import TokenView
 from api.views.documents import AttachmentViewSet, PatientAttachmentViewSet
 from api.views.patients import PatientViewSet
+from api.views.pdfs import CourseSummaryPdfView, ProcedureNotePdfView
 from api.views.records import AssessmentViewSet, AuditEventViewSet, MuscleViewSet, PainScoreViewSet, SessionViewSet
 
 router = SimpleRouter()
@@ -27,6 +28,8 @@ urlpatterns = [
         PatientAttachmentViewSet.as_view({"get": "list", "post": "create"}),
         name="patient-documents",
     ),
+    path("sessions/<uuid:pk>/document.pdf", ProcedureNotePdfView.as_view(), name="session-document-pdf"),
+    path("patients/<uuid:pk>/summary.pdf", CourseSummaryPdfView.as_view(), name="patient-summary-pdf"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(

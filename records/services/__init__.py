@@ -6,6 +6,7 @@ API views, admin actions, pages and management commands all call these functions
 from .assessments import addendum_create, assessment_create, assessment_sign, assessment_update
 from .attachments import attachment_upload
 from .audit import audit_event, audit_view, snapshot
+from .documents import document_issued
 from .patients import (
     consent_give,
     consent_withdraw,
@@ -27,6 +28,7 @@ __all__ = [
     "audit_view",
     "consent_give",
     "consent_withdraw",
+    "document_issued",
     "pain_score_record",
     "patient_archive",
     "patient_create",
