@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import assessments, chart, patients, sessions
+from web.views import assessments, chart, documents, patients, sessions
 
 app_name = "web"
 
@@ -25,4 +25,8 @@ urlpatterns = [
     path("assessments/<uuid:pk>/edit/", assessments.assessment_edit, name="assessment_edit"),
     path("assessments/<uuid:pk>/addenda/", assessments.assessment_addendum, name="assessment_addendum"),
     path("muscles/suggested/", assessments.suggested_muscles, name="suggested_muscles"),
+    path("sessions/<uuid:pk>/document.pdf", documents.session_note_pdf, name="session_note_pdf"),
+    path("patients/<uuid:pk>/summary.pdf", documents.summary_pdf, name="patient_summary_pdf"),
+    path("patients/<uuid:pk>/documents/", documents.attachment_upload, name="attachment_upload"),
+    path("documents/<uuid:pk>/download/", documents.attachment_download, name="attachment_download"),
 ]
