@@ -24,7 +24,7 @@ router.register("documents", AttachmentViewSet, basename="document")
 
 urlpatterns = [
     path(
-        "patients/<uuid:patient_pk>/documents/",
+        "patients/<uuid:pk>/documents/",
         PatientAttachmentViewSet.as_view({"get": "list", "post": "create"}),
         name="patient-documents",
     ),

@@ -288,3 +288,8 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
     }
+# Attachments' "kind" is a different choice set from adverse events' "kind" (which keeps
+# the component name it had).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"AttachmentKindEnum": "records.choices.AttachmentKind", "KindEnum": "records.choices.AdverseEventKind"}
+)

@@ -48,7 +48,7 @@ class PatientAttachmentViewSet(mixins.ListModelMixin, ClinicViewSet):
     def patient(self) -> Patient:
         """The patient named in the path, of the caller's clinic (another clinic's: 404)."""
         if not hasattr(self, "_patient"):
-            self._patient = get_object_or_404(Patient.objects.filter(clinic=self.clinic), pk=self.kwargs["patient_pk"])
+            self._patient = get_object_or_404(Patient.objects.filter(clinic=self.clinic), pk=self.kwargs["pk"])
             self._patient.clinic = self.clinic  # the same row: no query for it in the audit event
         return self._patient
 
@@ -99,9 +99,9 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
     @extend_schema(
         summary="Download an attached document (its stored bytes, as an attachment; logged as a view)",
         responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="A PDF document."),
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="A PNG image."),
-            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="A JPEG image."),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored bytes."),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored bytes."),
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored bytes."),
         },
     )
     @action(detail=True, methods=["get"])
