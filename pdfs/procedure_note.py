@@ -70,7 +70,7 @@ def procedure_note_pdf(
                 str(item["order"]), item["muscle_name"], _label(Side, item["side"]), item.get("segment") or "",
                 twitch, _label(Outcome, item["outcome"]), _needle(item), item.get("notes") or "",
             ])
-        story.append(table(rows, widths=[7 * mm, 36 * mm, 14 * mm, 11 * mm, 28 * mm, 20 * mm, 24 * mm, 30 * mm]))
+        story.append(table(rows, widths=[7 * mm, 36 * mm, 14 * mm, 11 * mm, 27 * mm, 20 * mm, 31 * mm, 24 * mm]))
     else:
         story.append(para("No muscles were needled in this session."))
 

@@ -186,6 +186,8 @@ class Command(BaseCommand):
                 slug: Clinic.objects.get_or_create(slug=slug, defaults={"name": name, "timezone": tz})[0]
                 for slug, (name, tz, _) in CLINICS.items()
             }
+            # Printed on the clinic's documents (procedure notes, course summaries).
+            Clinic.objects.filter(slug="demo", address="").update(address="1 Harbour Road\nPort Example 4010")
             users = {account.username: self._account(account, clinics, password) for account in STAFF}
             created = {}
             for slug, clinic in clinics.items():
