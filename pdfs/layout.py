@@ -14,6 +14,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 __all__ = [
@@ -38,6 +39,7 @@ SERIES_COLOURS = [colors.HexColor("#c0392b"), colors.HexColor("#0b6e4f"), colors
 # (instrument name, [(x label, value)], MCID or None): one line of a trend chart.
 ChartSeries = tuple[str, Sequence[tuple[str, float | None]], float | None]
 
+_CELL_FONT, _CELL_SIZE = "Helvetica", 8.5
 _base = getSampleStyleSheet()
 styles = {
     "title": ParagraphStyle("title", parent=_base["Title"], fontSize=16, leading=20, alignment=0, textColor=INK,
@@ -74,10 +76,28 @@ def heading(value: str) -> Paragraph:
 
 
 def table(rows: Sequence[Sequence], *, widths: Sequence[float] | None = None, header: bool = True) -> Table:
-    """A ruled table; strings become wrapping cells, the first row is the header."""
-    cells = [[cell if not isinstance(cell, str) else para(cell, "cell") for cell in row] for row in rows]
+    """A ruled table, the first row the header.
+
+    Strings are broken into lines of their column's width as plain text (a paragraph per
+    cell costs far more to lay out: this keeps a 40-session summary fast).
+    """
+    def cell(value, column: int):
+        if not isinstance(value, str):
+            return value
+        if not widths:
+            return para(value, "cell")
+        # Plain text broken into lines of the column's width: far cheaper than a paragraph.
+        room = widths[column] - 6
+        lines = []
+        for part in _safe(value).split("\n"):
+            lines += simpleSplit(part, _CELL_FONT, _CELL_SIZE, room) or [""]
+        return "\n".join(lines)
+
+    cells = [[cell(value, column) for column, value in enumerate(row)] for row in rows]
     result = Table(cells, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     commands = [
+        ("FONT", (0, 0), (-1, -1), _CELL_FONT, _CELL_SIZE, _CELL_SIZE + 2),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
