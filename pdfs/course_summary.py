@@ -1,7 +1,6 @@
 """The course summary / letter to the referrer: course, pain and outcome trends, release order."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
@@ -9,7 +8,7 @@ from reportlab.platypus import Spacer
 from records.choices import AdverseEventKind, Outcome, Severity, Side, TwitchResponse
 from records.selectors import TWITCH_GRADE
 
-from .layout import ChartSeries, build_pdf, heading, key_values, para, table, text, trend_chart
+from .layout import ChartSeries, build_pdf, clinic_zone, heading, key_values, para, table, text, trend_chart
 
 __all__ = ["NPRS_MCID", "course_summary_pdf", "pain_series"]
 
@@ -51,7 +50,7 @@ def course_summary_pdf(
     generated_at: dt.datetime,
 ) -> bytes:
     """The summary as PDF bytes. ``outcome_series`` are drawn one chart each, NPRS first."""
-    zone = ZoneInfo(clinic.timezone or "UTC")
+    zone = clinic_zone(clinic)
     sessions = sources["sessions"]
     story = [
         para("Course summary", "title"),

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
@@ -20,6 +21,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 __all__ = [
     "ChartSeries",
     "build_pdf",
+    "clinic_zone",
     "heading",
     "key_values",
     "para",
@@ -52,6 +54,14 @@ styles = {
     "right": ParagraphStyle("right", parent=_base["BodyText"], fontSize=8.5, leading=11, textColor=MUTED,
                             alignment=TA_RIGHT),
 }
+
+
+def clinic_zone(clinic) -> ZoneInfo:
+    """The clinic's time zone for printed times (UTC if it names none we know)."""
+    try:
+        return ZoneInfo(clinic.timezone or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def text(value) -> str:

@@ -8,7 +8,7 @@ from reportlab.platypus import Spacer
 
 from records.choices import AdverseEventKind, Outcome, PainMoment, Severity, Sex, Side, TwitchResponse
 
-from .layout import build_pdf, heading, key_values, para, table
+from .layout import build_pdf, clinic_zone, heading, key_values, para, table
 
 __all__ = ["procedure_note_pdf"]
 
@@ -41,7 +41,7 @@ def procedure_note_pdf(
     generated_at: dt.datetime,
 ) -> bytes:
     """The note of ``session`` (the API's session representation) as PDF bytes."""
-    zone = ZoneInfo(clinic.timezone or "UTC")
+    zone = clinic_zone(clinic)
     pains = {p["moment"]: p["score"] for p in session["pain_scores"]}
     before, after = pains.get(PainMoment.PRE_SESSION), pains.get(PainMoment.POST_SESSION)
     story = [
