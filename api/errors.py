@@ -18,7 +18,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from records.exceptions import DomainError, InvalidInput, NotPermitted, RuleViolation, StaleVersion
+from records.exceptions import (
+    DomainError,
+    InvalidInput,
+    NotPermitted,
+    PayloadTooLarge,
+    RuleViolation,
+    StaleVersion,
+)
 
 __all__ = ["api_exception_handler", "error_body", "flatten_errors"]
 
@@ -80,6 +87,10 @@ def _domain_response(exc: DomainError) -> Response:
         return Response(error_body(409, exc.code, exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, StaleVersion):
         return Response(error_body(412, exc.code, exc.message), status=status.HTTP_412_PRECONDITION_FAILED)
+    if isinstance(exc, PayloadTooLarge):
+        return Response(
+            error_body(413, exc.code, exc.message), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
     return Response(error_body(400, exc.code, exc.message), status=status.HTTP_400_BAD_REQUEST)
 
 

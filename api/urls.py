@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from api.views.auth import TokenView
+from api.views.documents import AttachmentViewSet, PatientAttachmentViewSet
 from api.views.events import ChangesView, WebhookEndpointViewSet
 from api.views.outcomes import (
     ObjectiveMeasureViewSet,
@@ -15,6 +16,7 @@ from api.views.outcomes import (
     OutcomeResponseViewSet,
 )
 from api.views.patients import PatientViewSet
+from api.views.pdfs import CourseSummaryPdfView, ProcedureNotePdfView
 from api.views.records import AssessmentViewSet, AuditEventViewSet, MuscleViewSet, PainScoreViewSet, SessionViewSet
 from api.views.staff import StaffViewSet
 
@@ -31,7 +33,16 @@ router.register("outcome-responses", OutcomeResponseViewSet, basename="outcome-r
 router.register("objective-measures", ObjectiveMeasureViewSet, basename="objective-measure")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
+router.register("documents", AttachmentViewSet, basename="document")
+
 urlpatterns = [
+    path(
+        "patients/<uuid:pk>/documents/",
+        PatientAttachmentViewSet.as_view({"get": "list", "post": "create"}),
+        name="patient-documents",
+    ),
+    path("sessions/<uuid:pk>/document.pdf", ProcedureNotePdfView.as_view(), name="session-document-pdf"),
+    path("patients/<uuid:pk>/summary.pdf", CourseSummaryPdfView.as_view(), name="patient-summary-pdf"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(

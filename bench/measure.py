@@ -328,6 +328,26 @@ def main() -> None:
             ),
         )
     )
+    # Documents (DESIGN §13): rendered PDFs, reported beside the reads but not judged against
+    # a SQL floor (the floor shown is the data they read; the time is mostly drawing).
+    signed_session = (
+        TreatmentSession.objects.filter(patient=deep_patient, status="signed").order_by("-started_at").first()
+    )
+    signed_id = signed_session.pk.hex if connection.vendor == "sqlite" else signed_session.pk
+    cases += [
+        (
+            "course summary PDF (40 sess.)",
+            get(deep_client, f"/api/v1/patients/{deep_patient.pk}/summary.pdf"),
+            floor_query(TIMELINE, {"patient": patient_id}, lambda rows: nest(rows, 5, 3, 4)),
+        ),
+        (
+            "procedure note PDF",
+            get(deep_client, f"/api/v1/sessions/{signed_session.pk}/document.pdf"),
+            floor_query(
+                session_floor("s.id = %s", "", 't."order"'), [signed_id], lambda rows: nest(rows, *SESSION_SHAPE)
+            ),
+        ),
+    ]
     results = []
     for name, call, floor in cases:
         # Counted at steady state: the first request of a token also stamps its last use
@@ -341,7 +361,12 @@ def main() -> None:
         floor_samples = timed(floor, repeat)
         results.append(
             {
-                "endpoint": name, "kind": "peer" if name.startswith("plain DRF") else "report" if name.startswith("outcome report") else "read", "p50": pct(samples, 0.5), "p95": pct(samples, 0.95),
+                "endpoint": name,
+                "kind": "peer" if name.startswith("plain DRF")
+                else "report" if name.startswith("outcome report")
+                else "document" if name.endswith(("PDF", "sess.)"))
+                else "read",
+                "p50": pct(samples, 0.5), "p95": pct(samples, 0.95),
                 "queries": queries, "floor_p50": pct(floor_samples, 0.5),
             }
         )

@@ -364,3 +364,33 @@ EVENTS_SWEEP_SECONDS = env.float("EVENTS_SWEEP_SECONDS", default=15.0)
 # The outbox (and so the changes feed) keeps this many days; older cursors are expired.
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 BULK_EXPORT_TTL_HOURS = env.float("BULK_EXPORT_TTL_HOURS", default=24.0)
+# Attached documents (referral letters, consent forms, imaging reports): on the filesystem
+# under DJANGO_MEDIA_ROOT by default (never served as static files: downloads go through
+# the access-checked, audited API and pages). Set ATTACHMENTS_S3_BUCKET (and optionally
+# ATTACHMENTS_S3_ENDPOINT_URL, ATTACHMENTS_S3_REGION; credentials from the usual AWS_*
+# variables) to keep them in an S3-compatible store: that needs `pip install
+# django-storages[s3]`, which is not in requirements.txt.
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+if env.str("ATTACHMENTS_S3_BUCKET", default=""):
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("ATTACHMENTS_S3_BUCKET"),
+            "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("ATTACHMENTS_S3_REGION", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+# Attachments' "kind" is a different choice set from adverse events' "kind" (which keeps
+# the component name it had).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"AttachmentKindEnum": "records.choices.AttachmentKind", "KindEnum": "records.choices.AdverseEventKind"}
+)

@@ -26,3 +26,6 @@ STORAGES["bulk_exports"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": __import__("tempfile").mkdtemp(prefix="ims-bulk-")},
 }
+# Attachments go to a throwaway directory, never into the project.
+STORAGES["attachments"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # noqa: F405
+MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="ims-test-media-")

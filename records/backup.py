@@ -4,7 +4,9 @@
 PostgreSQL, so the snapshot is consistent while the clinic keeps working) and returns a
 JSON-safe document: staff accounts and memberships, patients, consents, precautions,
 assessments with findings and plan, sessions with their nested rows, addenda, the audit
-trail, and the sign-off digests. ``import_clinic`` writes such a document into a database
+trail, the sign-off digests, and attached documents (their bytes base64-encoded under
+``attachment_files``, so the export stays one file; each one's SHA-256 is checked on
+import). ``import_clinic`` writes such a document into a database
 that does not have the clinic yet, keeping ids, timestamps and signatures, and then
 recomputes every digest so the restore proves itself.
 
@@ -14,6 +16,8 @@ audit row is re-invented. Signed records are inserted as drafts, their nested ro
 and then signed in one update, so the immutability triggers never need to be lifted.
 """
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import decimal
@@ -23,6 +27,7 @@ import uuid
 from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.models import Q
@@ -35,6 +40,7 @@ from records.models import (
     AdverseEvent,
     Assessment,
     AssessmentFinding,
+    Attachment,
     AuditEvent,
     Clinic,
     Consent,
@@ -46,6 +52,7 @@ from records.models import (
     Precaution,
     TargetedMuscle,
     TreatmentSession,
+    attachment_storage,
 )
 
 __all__ = ["FORMAT", "VERSION", "BackupError", "document_checksum", "export_clinic", "import_clinic"]
@@ -68,6 +75,7 @@ CLINIC_TABLES: list[tuple[str, type[models.Model]]] = [
     ("adverse_events", AdverseEvent),
     ("addenda", Addendum),
     ("audit_events", AuditEvent),
+    ("attachments", Attachment),
 ]
 SIGNED_TABLES = {"assessments": Assessment, "sessions": TreatmentSession}
 SIGN_FIELDS = ("status", "signed_at", "signed_by", "signature_digest", "signature_key_id", "updated_at")
@@ -80,6 +88,7 @@ USER_COLUMNS = {
     TreatmentSession: ("practitioner_id", "signed_by_id"),
     Addendum: ("author_id",),
     AuditEvent: ("actor_id",),
+    Attachment: ("uploaded_by_id",),
 }
 MUSCLE_COLUMNS = {AssessmentFinding: "muscle_id", PlanItem: "muscle_id", TargetedMuscle: "muscle_id"}
 
@@ -144,6 +153,7 @@ def export_clinic(slug: str, *, using: str = "default") -> dict:
                 user_ids.update(row[column] for column in USER_COLUMNS.get(model, ()) if row[column] is not None)
                 if model in MUSCLE_COLUMNS:
                     muscle_ids.add(row[MUSCLE_COLUMNS[model]])
+        data["attachment_files"] = _attachment_files(data["attachments"])
         user_model = get_user_model()
         data["users"] = _rows(user_model.objects.using(using).filter(pk__in=user_ids))
         data["muscles"] = sorted(
@@ -160,6 +170,43 @@ def export_clinic(slug: str, *, using: str = "default") -> dict:
         "sha256": document_checksum(data),
         "data": data,
     }
+
+
+def _attachment_files(rows: list[dict]) -> dict[str, str]:
+    """Each attachment's stored bytes, base64-encoded, by attachment id."""
+    storage = attachment_storage()
+    files = {}
+    for row in rows:
+        with storage.open(row["file"], "rb") as handle:
+            content = handle.read()
+        if hashlib.sha256(content).hexdigest() != row["sha256"]:
+            raise BackupError(f"The stored file of attachment {row['id']} does not match its SHA-256.")
+        files[row["id"]] = base64.b64encode(content).decode("ascii")
+    return files
+
+
+def _store_attachments(rows: list[dict], files: dict, saved: list[str]) -> list[dict]:
+    """Check every attachment's bytes against its recorded SHA-256 and size, then store them.
+
+    Returns the rows with the names the storage gave (an existing name is never overwritten);
+    every name stored is appended to ``saved`` so a failed import can remove them.
+    """
+    checked = []
+    for row in rows:
+        try:
+            content = base64.b64decode(files[row["id"]], validate=True)
+        except (KeyError, binascii.Error, TypeError) as exc:
+            raise BackupError(f"The export lacks the file of attachment {row['id']}.") from exc
+        if hashlib.sha256(content).hexdigest() != row["sha256"] or len(content) != row["size"]:
+            raise BackupError(f"The file of attachment {row['id']} does not match its SHA-256: refused.")
+        checked.append((row, content))
+    storage = attachment_storage()
+    stored_rows = []
+    for row, content in checked:
+        name = storage.save(row["file"], ContentFile(content))
+        saved.append(name)
+        stored_rows.append({**row, "file": name})
+    return stored_rows
 
 
 @contextlib.contextmanager
@@ -228,6 +275,17 @@ def import_clinic(document: dict, *, using: str = "default") -> dict:
     """
     data = _check_document(document)
     clinic_row = data["clinic"]
+    saved_files: list[str] = []
+    try:
+        return _import(document, data, clinic_row, saved_files, using)
+    except BaseException:
+        storage = attachment_storage()
+        for name in saved_files:
+            storage.delete(name)  # the rows rolled back: their files go too
+        raise
+
+
+def _import(document: dict, data: dict, clinic_row: dict, saved_files: list[str], using: str) -> dict:
     with transaction.atomic(using=using):
         if Clinic.objects.using(using).filter(Q(slug=clinic_row["slug"]) | Q(pk=clinic_row["id"])).exists():
             raise BackupError(
@@ -245,7 +303,9 @@ def import_clinic(document: dict, *, using: str = "default") -> dict:
         with _timestamps_as_given(*models_written):
             Clinic.objects.using(using).bulk_create([_instance(Clinic, clinic_row)])
             for key, model in CLINIC_TABLES:
-                rows = data[key]
+                rows = data.get(key, [])  # exports made before a table existed lack it
+                if model is Attachment:
+                    rows = _store_attachments(rows, data.get("attachment_files") or {}, saved_files)
                 if key in SIGNED_TABLES:
                     # In as drafts; signed below, once their nested rows are in.
                     instances = [

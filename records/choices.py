@@ -236,3 +236,16 @@ class SegmentalSignKind(models.TextChoices):
     SUDOMOTOR = "sudomotor", "Sudomotor changes"
     HAIR_LOSS = "hair_loss", "Hair loss"
     MUSCLE_SHORTENING = "muscle_shortening", "Muscle shortening"
+
+
+class AttachmentKind(models.TextChoices):
+    """What an attached document is (DESIGN §13, contract values)."""
+
+    REFERRAL = "referral", "Referral"
+    CONSENT_FORM = "consent_form", "Consent form"
+    IMAGING_REPORT = "imaging_report", "Imaging report"
+    LETTER = "letter", "Letter"
+    OTHER = "other", "Other"
+
+
+__all__ += ["AttachmentKind"]

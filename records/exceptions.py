@@ -88,3 +88,18 @@ class OwnershipRequired(NotPermitted):
 
 class PatientNotArchived(RuleViolation):
     code = "patient_not_archived"
+
+
+class PayloadTooLarge(DomainError):
+    """An upload above the size limit (HTTP 413)."""
+
+    code = "request_too_large"
+
+
+class NotSigned(RuleViolation):
+    """Only a signed record can be issued as a document (HTTP 409)."""
+
+    code = "not_signed"
+
+
+__all__ += ["NotSigned", "PayloadTooLarge"]

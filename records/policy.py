@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "changes.read": frozenset({P, A, R}),
     "bulk_export.run": frozenset({A, R}),
 }
+# Attached documents (DESIGN §13): physiotherapists and clinic admins upload, every role reads.
+PERMISSIONS["attachment.create"] = frozenset({P, A})
+PERMISSIONS["attachment.read"] = frozenset({P, A, R})
 
 
 def role_of(user) -> str | None:

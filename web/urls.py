@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, assessments, chart, patients, sessions, staff, webhooks
+from web.views import account, assessments, chart, documents, patients, sessions, staff, webhooks
 
 app_name = "web"
 
@@ -37,4 +37,8 @@ urlpatterns = [
     path("webhooks/", webhooks.webhook_list, name="webhook_list"),
     path("webhooks/banner/", webhooks.webhook_banner, name="webhook_banner"),
     path("webhooks/<uuid:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("sessions/<uuid:pk>/document.pdf", documents.session_note_pdf, name="session_note_pdf"),
+    path("patients/<uuid:pk>/summary.pdf", documents.summary_pdf, name="patient_summary_pdf"),
+    path("patients/<uuid:pk>/documents/", documents.attachment_upload, name="attachment_upload"),
+    path("documents/<uuid:pk>/download/", documents.attachment_download, name="attachment_download"),
 ]

@@ -7,6 +7,7 @@ dropdown choices are limited to the user's clinic, and every write goes through
 
 from django.contrib import admin
 
+from .attachments import AttachmentAdmin
 from .audit import AuditEventAdmin
 from .care import (
     AddendumAdmin,
@@ -26,6 +27,7 @@ __all__ = [
     "AdverseEventAdmin",
     "AssessmentAdmin",
     "AssessmentFindingAdmin",
+    "AttachmentAdmin",
     "AuditEventAdmin",
     "ClinicAdmin",
     "ConsentAdmin",

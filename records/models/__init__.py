@@ -1,6 +1,7 @@
 """The clinical domain's models, one module per aggregate."""
 
 from .assessments import Assessment, AssessmentFinding, PlanItem
+from .attachments import Attachment, attachment_storage
 from .audit import Addendum, AuditEvent
 from .authorisations import NeedlingAuthorisation
 from .clinics import Clinic, Membership
@@ -14,6 +15,7 @@ __all__ = [
     "AdverseEvent",
     "Assessment",
     "AssessmentFinding",
+    "Attachment",
     "AuditEvent",
     "Clinic",
     "Consent",
@@ -30,6 +32,7 @@ __all__ = [
     "SegmentalSign",
     "TargetedMuscle",
     "TreatmentSession",
+    "attachment_storage",
     "muscle_uuid",
     "sync_muscle_catalogue",
 ]

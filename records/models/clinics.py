@@ -22,6 +22,8 @@ class Clinic(models.Model):
     # Clinic admins must enrol in MFA before they reach patient data. On for clinics made by
     # create_clinic; off for existing and demo clinics, which opt in.
     require_mfa = models.BooleanField(default=False)
+    # Printed on the clinic's documents (procedure notes, course summaries); optional.
+    address = models.TextField(blank=True)
     # Last generated chart number; incremented under a row lock so numbers never collide.
     chart_number_seq = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

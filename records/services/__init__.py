@@ -4,7 +4,9 @@ API views, admin actions, pages and management commands all call these functions
 """
 
 from .assessments import addendum_create, assessment_create, assessment_sign, assessment_update
+from .attachments import attachment_upload
 from .audit import audit_event, audit_read, audit_view, events_naming_patient, snapshot
+from .documents import document_issued
 from .patients import (
     consent_give,
     consent_withdraw,
@@ -21,12 +23,14 @@ __all__ = [
     "assessment_create",
     "assessment_sign",
     "assessment_update",
+    "attachment_upload",
     "audit_event",
     "audit_read",
     "audit_view",
     "consent_give",
     "consent_withdraw",
     "events_naming_patient",
+    "document_issued",
     "pain_score_record",
     "patient_archive",
     "patient_unarchive",

@@ -144,9 +144,9 @@ def test_every_trigger_is_installed(db):
     assert tables == {
         "records_treatmentsession", "records_assessment", "records_targetedmuscle", "records_painscore",
         "records_adverseevent", "records_assessmentfinding", "records_planitem", "records_addendum",
-        "records_auditevent",
+        "records_auditevent", "records_attachment",
     }
-    assert len(names) == (10 if connection.vendor == "postgresql" else 25)
+    assert len(names) == (11 if connection.vendor == "postgresql" else 27)
 
 
 def test_triggers_suspended_restores_them(db):

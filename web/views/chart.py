@@ -197,8 +197,22 @@ def patient_chart(request, pk):
             "altered_count": altered,
             "can_audit": can_audit,
             "recent_views": views,
+            **_documents(request, patient, timeline),
         },
     )
+
+
+def _documents(request, patient, timeline) -> dict:
+    """The chart's documents card: attachments (one query), the upload form, the summary PDF."""
+    from records.attachments import attachments_for_patient
+    from web.views.documents import AttachmentForm
+
+    return {
+        "attachments": list(attachments_for_patient(patient)),
+        "can_attach": _allowed(request, "attachment.create"),
+        "attachment_form": AttachmentForm(),
+        "has_signed": any(e["type"] in ("session", "assessment") and e["status"] == "signed" for e in timeline),
+    }
 
 
 def _allowed(request, action):

@@ -224,6 +224,8 @@ class Command(BaseCommand):
                 slug: Clinic.objects.get_or_create(slug=slug, defaults={"name": name, "timezone": tz})[0]
                 for slug, (name, tz, _) in CLINICS.items()
             }
+            # Printed on the clinic's documents (procedure notes, course summaries).
+            Clinic.objects.filter(slug="demo", address="").update(address="1 Harbour Road\nPort Example 4010")
             users = {account.username: self._account(account, clinics, password) for account in STAFF}
             for account in STAFF:
                 if account.role == Role.PHYSIOTHERAPIST:
