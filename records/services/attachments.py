@@ -7,6 +7,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from events.outbox import emit
 from records import policy
 from records.attachments import ALLOWED_TYPES, max_attachment_bytes, sniff_content_type
 from records.choices import AttachmentKind, AuditAction
@@ -102,6 +103,7 @@ def attachment_upload(*, actor, patient: Patient, title: str, kind: str, file, f
                     "size": attachment.size, "sha256": attachment.sha256,
                 },
             )
+            emit(clinic=patient.clinic, type="document.created", object_id=attachment.pk, patient=patient)
     except BaseException:
         storage.delete(stored)  # nothing half-saved: no row, so no file either
         raise

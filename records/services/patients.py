@@ -210,6 +210,7 @@ def patient_unarchive(*, actor, patient: Patient) -> Patient:
         actor=actor, action=AuditAction.UNARCHIVE, clinic=patient.clinic, obj=patient, patient=patient,
         before=before, after=_patient_snapshot(patient),
     )
+    emit(clinic=patient.clinic, type="patient.unarchived", object_id=patient.pk, patient=patient)
     return patient
 
 

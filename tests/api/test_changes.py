@@ -159,3 +159,24 @@ def test_cursor_issued_time_moves_with_each_answer(physio_client):
     with freeze_time("2026-02-15T00:00:00Z"):
         assert physio_client.get(f"{URL}?since={second}").status_code == 200
         assert physio_client.get(f"{URL}?since={first}").status_code == 400
+
+
+def test_restoring_a_patient_and_attaching_a_document_are_in_the_feed(admin_client, clinic_admin, physio, patient):
+    """Both services emit through the outbox, so the feed (and webhooks) carry them."""
+    from django.core.files.base import ContentFile
+
+    services.patient_archive(actor=clinic_admin, patient=patient)
+    services.patient_unarchive(actor=clinic_admin, patient=patient)
+    document = services.attachment_upload(
+        actor=physio, patient=patient, title="Referral", kind="referral",
+        file=ContentFile(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", name="referral.pdf"),
+    )
+    items = [(i["type"], i["object_type"], i["id"], i["patient"]) for i in admin_client.get(URL).json()["results"]]
+    assert items[-3:] == [
+        ("archived", "patient", str(patient.pk), str(patient.pk)),
+        ("unarchived", "patient", str(patient.pk), str(patient.pk)),
+        ("created", "document", str(document.pk), str(patient.pk)),
+    ]
+    assert list(OutboxEvent.objects.order_by("id").values_list("type", flat=True))[-2:] == [
+        "patient.unarchived", "document.created",
+    ]
