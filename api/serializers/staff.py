@@ -38,7 +38,7 @@ class StaffSerializer(serializers.Serializer):
     role = serializers.CharField(help_text="`physiotherapist`, `clinic_admin` or `api_reader`.")
     is_active = serializers.BooleanField()
     mfa_enabled = serializers.BooleanField()
-    last_login = serializers.DateTimeField(allow_null=True)
+    last_login = serializers.DateTimeField(allow_null=True, read_only=True)
     authorisations = AuthorisationSerializer(many=True)
 
 
