@@ -44,7 +44,7 @@ _made: dict[type, type[serializers.Serializer]] = {}
 def serializer_for(representation: type) -> type[serializers.Serializer]:
     """A read-only serializer class describing a representation ``TypedDict`` (one per type)."""
     if representation not in _made:
-        hints = typing.get_type_hints(representation)
+        hints = typing.get_type_hints(representation, include_extras=True)
         optional = getattr(representation, "__optional_keys__", frozenset())
         attrs = {
             name: _field(hint, required=name not in optional) for name, hint in hints.items()
@@ -57,6 +57,14 @@ def serializer_for(representation: type) -> type[serializers.Serializer]:
 
 
 def _field(hint, *, required: bool = True, **kwargs) -> serializers.Field:
+    origin = typing.get_origin(hint)
+    if origin in (typing.NotRequired, typing.Required):
+        return _field(typing.get_args(hint)[0], required=required, **kwargs)
+    if origin is typing.Annotated:
+        # Annotated[X, "help text"]: the text documents the field.
+        base, *notes = typing.get_args(hint)
+        kwargs.setdefault("help_text", " ".join(note for note in notes if isinstance(note, str)) or None)
+        return _field(base, required=required, **kwargs)
     if required:
         kwargs.setdefault("read_only", True)
     else:

@@ -7,7 +7,7 @@ query each for the findings, the plan and the addenda of all of them.
 """
 
 import uuid
-from typing import TypedDict
+from typing import Annotated, TypedDict
 
 from records.choices import SEGMENTS, RecordStatus, SegmentalSignKind, Side
 from records.models import Addendum, Assessment, AssessmentFinding, PlanItem, SegmentalSign
@@ -66,7 +66,7 @@ class AssessmentRepresentation(TypedDict):
     assessed_at: Instant
     chief_complaint: str
     history: str
-    affected_segments: list[str]  # spinal segments, e.g. ["L4", "L5"]
+    affected_segments: Annotated[list[str], 'Spinal segments judged irritated, e.g. `["L4", "L5"]`.']
     findings: list[FindingRepresentation]
     plan: list[PlanItemRepresentation]
     status: RecordStatus

@@ -8,7 +8,7 @@ and the consents of all of them.
 
 import datetime as dt
 import uuid
-from typing import TypedDict
+from typing import Annotated, TypedDict
 
 from django.utils import timezone
 
@@ -59,9 +59,9 @@ class PatientRepresentation(TypedDict):
     date_of_birth: dt.date
     sex: Sex
     phone: str
-    email: str  # e-mail address, or empty
+    email: Annotated[str, "E-mail address, or empty."]
     precautions: list[PrecautionRepresentation]
-    consent: ConsentRepresentation | None  # the consent in force now, or null
+    consent: Annotated[ConsentRepresentation | None, "The consent in force now, or null."]
     archived: bool
     archived_at: Instant | None
     version: int

@@ -9,7 +9,7 @@ fixed-SQL read, so this resource keeps SQL (README, "How the reads are fast").
 
 import uuid
 from collections import namedtuple
-from typing import NotRequired, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
 from records.choices import AdverseEventKind, Outcome, PainMoment, RecordStatus, Severity, Side, TwitchResponse
 from records.clinical import warnings_for_targets
@@ -37,7 +37,7 @@ class TargetedMuscleRepresentation(TypedDict):
     muscle: uuid.UUID
     muscle_name: str
     side: Side
-    segment: str  # the root level needled (paraspinals), or empty
+    segment: Annotated[str, "Root level needled (paraspinals), or empty."]
     needle_length_mm: int | None
     needle_diameter_mm: float | None
     twitch_response: TwitchResponse
@@ -69,7 +69,7 @@ class WarningRepresentation(TypedDict):
     """A clinical warning that informs and never blocks: ``lung_field``,
     ``lung_field_bilateral``, ``precaution_<code>``."""
 
-    code: str
+    code: Annotated[str, "`lung_field`, `lung_field_bilateral`, `precaution_<code>`."]
     message: str
     muscles: NotRequired[list[uuid.UUID]]
 
@@ -98,7 +98,9 @@ class SessionRepresentation(TypedDict):
     signed_by_name: str | None
     version: int
     addenda: list[AddendumRepresentation]
-    warnings: list[WarningRepresentation]
+    warnings: Annotated[
+        list[WarningRepresentation], "Clinical warnings that do not block: lung-field muscles, needling precautions."
+    ]
     created_at: Instant
     updated_at: Instant
     # Why fewer needles were removed than used (a lost needle), when that happened.
