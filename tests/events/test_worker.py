@@ -1,8 +1,9 @@
 """The real worker (``manage.py worker``) delivering webhooks end to end, on both task backends.
 
 The database backend always runs. The RQ backend runs against the real Redis named by
-``REDIS_URL`` (use database 2: ``REDIS_URL=redis://127.0.0.1:6379/2``); without it the test
-is skipped, except in CI (``CI=true``), where a missing Redis is a failure.
+``TEST_REDIS_URL`` (use database 2: ``TEST_REDIS_URL=redis://127.0.0.1:6379/2``); without it
+the test is skipped, except in CI (``CI=true``), where a missing Redis is a failure. (A test
+variable, not ``REDIS_URL``: that one would put the whole suite's tasks and caches on Redis.)
 """
 
 import datetime as dt
@@ -17,7 +18,7 @@ from events.models import WebhookDelivery
 from records import services
 from tests.api.conftest import token_client
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 RQ_BACKEND = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
@@ -27,8 +28,8 @@ RQ_BACKEND = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["de
 def rq_backend(settings):
     if not REDIS_URL:
         if os.environ.get("CI") == "true":
-            pytest.fail("REDIS_URL is not set: CI must run the RQ backend tests against Redis (database 2).")
-        pytest.skip("REDIS_URL is not set (e.g. redis://127.0.0.1:6379/2)")
+            pytest.fail("TEST_REDIS_URL is not set: CI must run the RQ backend tests against Redis (database 2).")
+        pytest.skip("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/2)")
     import django_rq
 
     settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}}
