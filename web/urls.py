@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import assessments, chart, patients, sessions
+from web.views import assessments, chart, outcomes, patients, sessions
 
 app_name = "web"
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("assessments/<uuid:pk>/edit/", assessments.assessment_edit, name="assessment_edit"),
     path("assessments/<uuid:pk>/addenda/", assessments.assessment_addendum, name="assessment_addendum"),
     path("muscles/suggested/", assessments.suggested_muscles, name="suggested_muscles"),
+    path("reports/outcomes/", outcomes.outcome_report_page, name="outcome_report"),
 ]
