@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import account, assessments, chart, documents, patients, sessions, staff, webhooks
+from web.views import account, assessments, chart, documents, outcomes, patients, sessions, staff, webhooks
 
 app_name = "web"
 
@@ -41,4 +41,5 @@ urlpatterns = [
     path("patients/<uuid:pk>/summary.pdf", documents.summary_pdf, name="patient_summary_pdf"),
     path("patients/<uuid:pk>/documents/", documents.attachment_upload, name="attachment_upload"),
     path("documents/<uuid:pk>/download/", documents.attachment_download, name="attachment_download"),
+    path("reports/outcomes/", outcomes.outcome_report_page, name="outcome_report"),
 ]

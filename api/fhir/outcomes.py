@@ -122,9 +122,14 @@ def _response_resources(response) -> list[dict]:
         "code": {"coding": coding, "text": f"{instrument.name} score"},
         "subject": subject,
         "effectiveDateTime": recorded,
-        "valueQuantity": {"value": _number(response.score), "unit": "score", "system": UCUM, "code": "{score}"},
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{response.pk}"}],
     }
+    score = _number(response.score)
+    if loinc and isinstance(score, int):
+        # As the facade's other LOINC pain scores (72514-3): a whole-number score.
+        observation["valueInteger"] = score
+    else:
+        observation["valueQuantity"] = {"value": score, "unit": "score", "system": UCUM, "code": "{score}"}
     if response.session_id:
         encounter = {"reference": f"Encounter/{response.session_id}"}
         questionnaire_response["encounter"] = observation["encounter"] = encounter

@@ -86,7 +86,7 @@ class ChangeSerializer(serializers.Serializer):
                                                   "`document`, `pain_score`.")
     id = serializers.UUIDField()
     patient = serializers.UUIDField(allow_null=True)
-    at = serializers.DateTimeField()
+    at = serializers.DateTimeField(read_only=True)
 
 
 class ChangesPageSerializer(serializers.Serializer):

@@ -1,13 +1,11 @@
 """Outcomes (DESIGN §12): instruments, questionnaire responses, objective measures, the report."""
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from records.choices import Joint, MeasureKind, Movement, PptUnit, Side
 from records.models import Assessment, ObjectiveMeasure, OutcomeInstrument, OutcomeResponse, Patient, TreatmentSession
 
-from .base import ClinicScopedPrimaryKeyField, StrictSerializer
+from .base import ClinicScopedPrimaryKeyField, OffsetDateTimeField, StrictSerializer
 
 __all__ = [
     "ObjectiveMeasureCreateSerializer",
@@ -17,20 +15,6 @@ __all__ = [
     "OutcomeResponseCreateSerializer",
     "OutcomeResponseSerializer",
 ]
-
-
-class OffsetDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date-time that must carry its UTC offset (DESIGN §10: no guessing the zone)."""
-
-    def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and timezone.is_naive(parsed):
-                raise serializers.ValidationError("Give the time with its UTC offset, e.g. 2026-03-01T09:30:00+01:00.")
-        return super().to_internal_value(value)
 
 
 class InstrumentItemSerializer(serializers.Serializer):

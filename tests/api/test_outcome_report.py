@@ -80,6 +80,6 @@ def test_csv_by_accept_header(admin_client, hand_built):  # noqa: F811
 
 
 def test_query_count(admin_client, hand_built, django_assert_num_queries):  # noqa: F811
-    # token 1 + report 5
-    with django_assert_num_queries(6):
+    # token 1 + report 6
+    with django_assert_num_queries(7):
         assert admin_client.get(URL, PERIOD).status_code == 200

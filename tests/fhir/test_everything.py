@@ -114,4 +114,4 @@ def test_every_demo_patients_everything_validates_and_resolves(db):
             assert all(p["code"]["coding"][0]["code"] == "72514-3" and 0 <= p["valueInteger"] <= 10 for p in pains)
         if slug == "demo":
             assert types == {"Patient", "Practitioner", "Consent", "Encounter", "Procedure", "Observation",
-                             "AdverseEvent"}
+                             "AdverseEvent", "Questionnaire", "QuestionnaireResponse"}

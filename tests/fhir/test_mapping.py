@@ -96,6 +96,7 @@ def test_muscle_without_snomed_code_has_text_only(physio, patient, yesterday):
     session = services.session_record(
         actor=physio, patient=patient, started_at=yesterday,
         targeted_muscles=[{"muscle": uncoded, "side": "midline", "twitch_response": "none", "outcome": "partial"}],
+        needles_used=1, needles_removed=1,
     )
     targeted = session.targeted_muscles.select_related("muscle").get()
     site = validated(mapping.procedure_resource(targeted, session))["bodySite"][0]

@@ -41,7 +41,7 @@ def test_outcomes_are_in_everything_valid_and_resolved(api, patient, history, ph
     assert score["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{psfs.pk}"}]
     nprs_score = by_id[("Observation", f"score-{nprs.pk}")]
     assert nprs_score["code"]["coding"][0] == {"system": "http://loinc.org", "code": "72514-3"}
-    assert nprs_score["valueQuantity"]["value"] == 6
+    assert nprs_score["valueInteger"] == 6
 
     ppt_obs = by_id[("Observation", str(ppt.pk))]
     assert ppt_obs["valueQuantity"]["code"] == "kPa" and ppt_obs["valueQuantity"]["value"] == 2.5

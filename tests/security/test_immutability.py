@@ -144,9 +144,10 @@ def test_every_trigger_is_installed(db):
     assert tables == {
         "records_treatmentsession", "records_assessment", "records_targetedmuscle", "records_painscore",
         "records_adverseevent", "records_assessmentfinding", "records_planitem", "records_addendum",
-        "records_auditevent", "records_attachment",
+        "records_auditevent", "records_attachment", "records_segmentalsign",
     }
-    assert len(names) == (11 if connection.vendor == "postgresql" else 27)
+    # Attachments add 1 trigger on PostgreSQL (2 on SQLite), segmental signs 1 (3 on SQLite).
+    assert len(names) == (12 if connection.vendor == "postgresql" else 30)
 
 
 def test_triggers_suspended_restores_them(db):
@@ -170,3 +171,29 @@ def test_a_rating_may_follow_a_signed_assessment_but_stays_fixed(physio, patient
     )
     assert refused(lambda: PainScore.objects.filter(pk=pain.pk).update(score=1))
     assert refused(lambda: PainScore.objects.filter(pk=pain.pk).delete())
+
+
+def test_segmental_signs_of_a_signed_assessment_are_fixed(physio, patient):
+    import datetime as dt
+
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from records.models import SegmentalSign
+
+    assessment = services.assessment_create(
+        actor=physio, patient=patient, chief_complaint="Neck", assessed_at=timezone.now() - dt.timedelta(days=1),
+        segmental_signs=[{"segment": "C6", "sign": "trophoedema"}],
+    )
+    services.assessment_sign(actor=physio, assessment=assessment)
+    for change in (
+        lambda: SegmentalSign.objects.filter(assessment=assessment).update(sign="pilomotor"),
+        lambda: SegmentalSign.objects.filter(assessment=assessment).delete(),
+        lambda: SegmentalSign.objects.create(clinic=assessment.clinic, assessment=assessment, segment="C7",
+                                             sign="vasomotor"),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            change()
+    assert list(SegmentalSign.objects.filter(assessment=assessment).values_list("segment", "sign")) == [
+        ("C6", "trophoedema")
+    ]
