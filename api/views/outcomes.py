@@ -28,7 +28,6 @@ from records import policy
 from records.models import ObjectiveMeasure, OutcomeInstrument, OutcomeResponse
 from records.outcome_report import outcome_report
 from records.services import objective_measure_record, outcome_response_record
-from records.services.outcomes import audit_view_patients
 
 from .base import ClinicViewSet
 
@@ -59,23 +58,10 @@ class OutcomeInstrumentViewSet(mixins.ListModelMixin, ClinicViewSet):
 
 
 class _PatientDataViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
-    """Lists and details of patient data: each read names its patients in the access log."""
+    """Lists and details of patient data. The view base notes the patients each answer
+    names (its ``patient`` key) for the request's one access-log event."""
 
     view_name: str
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        audit_view_patients(
-            actor=request.user, clinic=self.clinic, patient_ids=[row.patient_id for row in page], what=self.view_name
-        )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request, *args, **kwargs):
-        record = self.get_object()
-        audit_view_patients(
-            actor=request.user, clinic=self.clinic, patient_ids=[record.patient_id], what=self.view_name
-        )
-        return Response(self.get_serializer(record).data)
 
 
 @extend_schema_view(

@@ -29,7 +29,6 @@ from .audit import audit_event, snapshot
 from .validation import FieldErrors
 
 __all__ = [
-    "audit_view_patients",
     "instrument_for_clinic",
     "instrument_install",
     "instruments_sync_shipped",
@@ -272,21 +271,3 @@ def _is_uuid(value) -> bool:
     return True
 
 
-def audit_view_patients(*, actor, clinic: Clinic, patient_ids, what: str) -> None:
-    """One ``view`` event per patient whose data a list or page returned (one INSERT)."""
-    from records.models import AuditEvent
-    from records.request_context import current_request_id, current_route
-
-    ids = sorted({str(pk) for pk in patient_ids})
-    if not ids:
-        return
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    route, request_id = current_route()[:200], current_request_id()
-    AuditEvent.objects.bulk_create([
-        AuditEvent(
-            actor_id=actor_id, actor_username=getattr(actor, "username", "") if actor_id else "", clinic=clinic,
-            action=AuditAction.VIEW, object_type=what, object_id=pk, patient_id=pk, route=route,
-            request_id=request_id,
-        )
-        for pk in ids
-    ])

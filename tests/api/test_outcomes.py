@@ -160,8 +160,10 @@ def test_list_filters_isolation_and_access_log(physio_client, reader_client, phy
     assert ids({"patient": str(patient.pk)}) == {str(first.pk), str(second.pk)}
     assert ids({"updated_since": since}) == {str(second.pk), str(third.pk)}
     assert ids({"instrument": "nprs"}) == set()
-    views = AuditEvent.objects.filter(action="view", object_type="outcomeresponse")
-    assert {event.patient_id for event in views} >= {patient.pk, patient_without_consent.pk}
+    # One access-log event per list request, naming the patients it returned.
+    views = AuditEvent.objects.filter(action="view", object_type="outcomeresponse_list")
+    named = {str(pk) for event in views for pk in event.patients}
+    assert named >= {str(patient.pk), str(patient_without_consent.pk)}
     assert reader_client.get(f"{RESPONSES}{first.pk}/").json()["score"] == 4.0
     other = OutcomeResponse.objects.exclude(clinic=physio.membership.clinic).get()
     assert reader_client.get(f"{RESPONSES}{other.pk}/").status_code == 404
