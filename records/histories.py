@@ -377,27 +377,27 @@ LEFT JOIN records_muscle m ON m.id = t.muscle_id
 WHERE s.patient_id = %s
 ORDER BY s.started_at DESC, s.created_at DESC, s.id, t."order"
 """
-# Pain scores (with a session, before and after it, and standalone ones) and adverse
-# events in one query; each kind keeps the model's time order (sorted in Python).
-_TIMELINE_PAIN_AND_ADVERSE_SQL = """
-SELECT 'p' AS kind, p.id AS row_id, p.session_id AS session_id, p.moment AS label, p.score AS score,
-       NULL AS severity, NULL AS notes, CAST(p.recorded_at AS TEXT) AS at
-FROM records_painscore p
-WHERE p.patient_id = %s
-UNION ALL
-SELECT 'a', e.id, e.session_id, e.kind, NULL, e.severity, e.notes, CAST(e.created_at AS TEXT)
-FROM records_adverseevent e
-INNER JOIN records_treatmentsession s ON s.id = e.session_id
-WHERE s.patient_id = %s
-"""
-_TIMELINE_ADDENDA_SQL = """
-SELECT d.id AS addendum_id, CAST(d.created_at AS TEXT) AS at, d.session_id AS session_id,
-       d.assessment_id AS assessment_id, u.first_name AS first_name, u.last_name AS last_name,
-       u.username AS username, d.text AS text
+# Addenda, pain scores (with a session, before and after it, and standalone ones) and
+# adverse events in one query, so the document's reads and its snapshot's BEGIN and COMMIT
+# stay within the query budget. Addenda come first: their columns give the others' NULLs
+# a type. ``notes`` is an adverse event's notes or an addendum's text. Each kind keeps the
+# models' time order (sorted in Python).
+_TIMELINE_SCORES_EVENTS_ADDENDA_SQL = """
+SELECT 'd' AS kind, d.id AS row_id, d.session_id AS session_id, d.assessment_id AS assessment_id,
+       NULL AS label, NULL AS score, NULL AS severity, d.text AS notes, u.first_name AS first_name,
+       u.last_name AS last_name, u.username AS username, CAST(d.created_at AS TEXT) AS at
 FROM records_addendum d
 INNER JOIN auth_user u ON u.id = d.author_id
 WHERE d.patient_id = %s
-ORDER BY d.created_at
+UNION ALL
+SELECT 'p', p.id, p.session_id, NULL, p.moment, p.score, NULL, NULL, NULL, NULL, NULL, CAST(p.recorded_at AS TEXT)
+FROM records_painscore p
+WHERE p.patient_id = %s
+UNION ALL
+SELECT 'a', e.id, e.session_id, NULL, e.kind, NULL, e.severity, e.notes, NULL, NULL, NULL, CAST(e.created_at AS TEXT)
+FROM records_adverseevent e
+INNER JOIN records_treatmentsession s ON s.id = e.session_id
+WHERE s.patient_id = %s
 """
 _MOMENT_LABELS = dict(PainMoment.choices)
 
@@ -449,16 +449,29 @@ def _timeline_sessions(patient_id, pains: dict, adverse_events: dict) -> list[Se
     return list(entries.values())
 
 
-def _timeline_pain_and_adverse(patient_id) -> tuple[dict, list[PainScoreEntry], dict]:
+def _timeline_scores_events_addenda(patient_id) -> tuple[dict, list[PainScoreEntry], dict, list[AddendumEntry]]:
     """Each session's pain scores by moment (the latest of a moment wins), the standalone
-    scores as entries, and each session's adverse events, oldest first."""
-    rows = fetch_named(_TIMELINE_PAIN_AND_ADVERSE_SQL, [patient_id, patient_id])
+    scores as entries, each session's adverse events, and the addenda, oldest first."""
+    rows = fetch_named(_TIMELINE_SCORES_EVENTS_ADDENDA_SQL, [patient_id, patient_id, patient_id])
     timed = sorted(((to_instant(row.at), row) for row in rows), key=lambda pair: pair[0])
     pains: dict = {}
     standalone: list[PainScoreEntry] = []
     adverse_events: dict = {}
+    addenda: list[AddendumEntry] = []
     for at, row in timed:
-        if row.kind == "a":
+        if row.kind == "d":
+            addenda.append(
+                {
+                    "type": "addendum",
+                    "at": at,
+                    "id": to_uuid(row.row_id),
+                    "amends": to_uuid(row.session_id or row.assessment_id),
+                    "amends_type": "session" if row.session_id else "assessment",
+                    "author": display_name_of(row.first_name, row.last_name, row.username),
+                    "summary": row.notes,
+                }
+            )
+        elif row.kind == "a":
             adverse_events.setdefault(row.session_id, []).append(
                 {"kind": row.label, "severity": row.severity, "notes": row.notes}
             )
@@ -475,35 +488,20 @@ def _timeline_pain_and_adverse(patient_id) -> tuple[dict, list[PainScoreEntry], 
                     "summary": f"NPRS {row.score}/10 ({_MOMENT_LABELS.get(row.label, row.label)})",
                 }
             )
-    return pains, standalone, adverse_events
-
-
-def _timeline_addenda(patient_id) -> list[AddendumEntry]:
-    return [
-        {
-            "type": "addendum",
-            "at": to_instant(row.at),
-            "id": to_uuid(row.addendum_id),
-            "amends": to_uuid(row.session_id or row.assessment_id),
-            "amends_type": "session" if row.session_id else "assessment",
-            "author": display_name_of(row.first_name, row.last_name, row.username),
-            "summary": row.text,
-        }
-        for row in fetch_named(_TIMELINE_ADDENDA_SQL, [patient_id])
-    ]
+    return pains, standalone, adverse_events, addenda
 
 
 def patient_timeline(patient: Patient) -> list[TimelineEntry]:
     """Assessments, sessions, standalone pain scores and addenda, in time order.
 
-    Four queries whatever the length of the history, in one snapshot; ids are
+    Three queries whatever the length of the history, in one snapshot; ids are
     ``uuid.UUID``, times aware datetimes.
     """
     patient_id = db_id(patient.pk)
     with consistent_read():
-        pains, entries, adverse_events = _timeline_pain_and_adverse(patient_id)
+        pains, entries, adverse_events, addenda = _timeline_scores_events_addenda(patient_id)
         entries += _timeline_assessments(patient_id)
         entries += _timeline_sessions(patient_id, pains, adverse_events)
-        entries += _timeline_addenda(patient_id)
+    entries += addenda
     entries.sort(key=lambda e: (e["at"], e["type"]))
     return entries
