@@ -113,7 +113,9 @@ def world(clinic, physio, clinic_admin, reader, patient, other_physio, other_pat
 
 def no_other_clinic_data(world):
     def check(ctx, response, case):
-        text = response.text if hasattr(response, "text") else response.content.decode(errors="replace")
+        # Bytes decoded leniently: binary answers (the PDFs, attachment downloads) are not UTF-8.
+        content = getattr(response, "content", None)
+        text = content.decode(errors="replace") if isinstance(content, bytes) else response.text
         leaked = sorted(value for value in world["other_ids"] if value in text)
         if leaked:
             raise OtherClinicLeak(
