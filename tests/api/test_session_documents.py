@@ -72,6 +72,7 @@ def rich_session(physio, physio2, patient):
         needles_removed=3,
         exercises="Cat-camel ×10",
         notes="Tolerated well.",
+        lung_field_precautions_confirmed=True,
     )
     session = services.session_sign(actor=physio2, session=session)
     services.addendum_create(actor=physio, record=session, text="Patient called: soreness settled.")
