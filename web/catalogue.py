@@ -42,8 +42,9 @@ class Catalogue:
                 hint = f"★ {', '.join(s for s in muscle.segments if s in wanted)} myotome · {hint}"
             if muscle.lung_field:
                 hint += " · lung field"
+            label = f"{hint} · {muscle.region}"
             aliases = MUSCLE_ALIASES.get(muscle.slug, ())
             if aliases:  # the browser's list matches labels too: "QL" finds Quadratus lumborum
-                hint = f"{' / '.join(aliases)} · {hint}"
-            rows.append({"value": muscle.name, "label": f"{hint} · {muscle.region}"})
+                label += f" · {' / '.join(aliases)}"
+            rows.append({"value": muscle.name, "label": label})
         return rows

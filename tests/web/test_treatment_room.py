@@ -116,4 +116,34 @@ def test_lung_field_warning_sits_on_the_muscles_row(logged_in, patient):
 
 def test_type_ahead_list_carries_the_abbreviations(logged_in, patient):
     html = logged_in.get(new_url(patient)).content.decode()
-    assert 'value="Quadratus lumborum" label="QL' in html
+    import re
+
+    labels = dict(re.findall(r'<option value="([^"]+)" label="([^"]+)"', html))
+    assert labels["Quadratus lumborum"].endswith("· QL")
+    assert "VMO" in labels["Vastus medialis"]
+
+
+def test_every_render_carries_a_fresh_key_and_a_double_save_saves_once(logged_in, patient):
+    import re
+
+    keys = [re.search(r'name="idempotency_key" value="([^"]+)"', logged_in.get(new_url(patient)).content.decode())
+            .group(1) for _ in range(2)]
+    assert keys[0] != keys[1] and len(keys[0]) == 36
+    data = session_post([row("Gluteus medius")], idempotency_key=keys[0])
+    first = logged_in.post(new_url(patient), data)
+    second = logged_in.post(new_url(patient), data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert TreatmentSession.objects.count() == 1
+    assert AuditEvent.objects.filter(action="create", object_type="treatmentsession").count() == 1
+
+
+def test_a_refused_save_leaves_the_key_free(logged_in, patient):
+    data = session_post([row("Gluteus medius")], needles_used=0, needles_removed=0, idempotency_key="k-refused")
+    assert logged_in.post(new_url(patient), data).status_code == 400
+    from idempotency.models import IdempotencyKey
+
+    assert not IdempotencyKey.objects.exists()
+    data.update(needles_used="1", needles_removed="1")
+    assert logged_in.post(new_url(patient), data).status_code == 302
+    assert TreatmentSession.objects.count() == 1

@@ -1,14 +1,18 @@
 """Logging a treatment session fast, reading it back, and amending signed ones."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http.request import RawPostDataException
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import has_current_authorisation
+from idempotency import store as idempotency_store
 from records import policy, services
 from records.choices import PainMoment
 from records.clinical import warnings_for_targets
@@ -172,13 +176,26 @@ def _logging_page(request, patient, session=None):
         targeted = TargetedFormSet(request.POST, prefix="tm", form_kwargs=kwargs)
         adverse = AdverseEventFormSet(request.POST, prefix="ae")
         if form.is_valid() & targeted.is_valid() & adverse.is_valid():
-            saved, signed = _save(request, patient, session, form, targeted, adverse)
-            if saved is not None:
-                if signed:
-                    messages.success(request, f"Session {saved.number} signed and locked.")
+            with transaction.atomic():
+                try:
+                    claim = _claim_form_key(request)
+                except (idempotency_store.KeyReused, idempotency_store.InProgress):
+                    messages.warning(request, "This form was already sent once; its record is on the chart.")
                     return redirect("web:patient_chart", pk=patient.pk)
-                messages.success(request, f"Draft of session {saved.number} saved.")
-                return redirect("web:session_edit", pk=saved.pk)
+                if claim is not None and claim.replay:  # a double press of Save: the first answer again
+                    return HttpResponseRedirect(claim.row.headers["Location"])
+                saved, signed = _save(request, patient, session, form, targeted, adverse)
+                if saved is not None:
+                    if signed:
+                        messages.success(request, f"Session {saved.number} signed and locked.")
+                        response = redirect("web:patient_chart", pk=patient.pk)
+                    else:
+                        messages.success(request, f"Draft of session {saved.number} saved.")
+                        response = redirect("web:session_edit", pk=saved.pk)
+                    if claim is not None:
+                        idempotency_store.finish(claim.row, status=302, headers={"Location": response.url}, body=b"")
+                    return response
+                transaction.set_rollback(True)  # refused: the key stays free (the page renders a new one)
         status = 400
     else:
         status = 200
@@ -215,7 +232,24 @@ def _logging_page(request, patient, session=None):
                                catalogue=catalogue, assessment=assessment, note=note)
     # Warn before signing, not only when signing is refused (records.services.sessions).
     context["authorisation_missing"] = not has_current_authorisation(request.user, timezone.localdate())
+    # One key per rendered form: pressing Save twice (or a retried POST) saves once.
+    context["idempotency_key"] = str(uuid.uuid4())
     return render(request, "web/session_form.html", context, status=status)
+
+
+def _claim_form_key(request):
+    """Claim the form's ``idempotency_key`` (see idempotency.store), or None without one."""
+    key = request.POST.get("idempotency_key")
+    if not key or idempotency_store.key_problem(key):
+        return None
+    try:
+        body = request.body
+    except RawPostDataException:  # a multipart body, already parsed: hash the fields instead
+        body = repr(sorted(request.POST.lists())).encode()
+    return idempotency_store.claim(
+        user=request.user, method="POST", path=request.path, key=key,
+        body_hash=idempotency_store.request_hash(body),
+    )
 
 
 @clinic_view
