@@ -12,7 +12,10 @@ from rest_framework.test import APIClient
 from api.throttles import TokenObtainThrottle, TokenObtainUsernameThrottle
 
 
-def obtain(client, username="physio", password="guess", **headers):
+GUESS = "not-the-password"
+
+
+def obtain(client, username="physio", password=GUESS, **headers):
     return client.post("/api/v1/auth/token/", {"username": username, "password": password}, format="json", **headers)
 
 
