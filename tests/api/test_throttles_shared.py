@@ -11,7 +11,6 @@ from rest_framework.test import APIClient
 
 from api.throttles import TokenObtainThrottle, TokenObtainUsernameThrottle
 
-
 GUESS = "not-the-password"
 
 
