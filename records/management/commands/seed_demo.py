@@ -218,8 +218,12 @@ class Command(BaseCommand):
         try:
             validate_password(password, user)
         except ValidationError as exc:
-            raise CommandError(f"--password refused: {' '.join(exc.messages)}") from exc
-        user.set_password(password)
+            # Demo accounts may use the published demo password (refused on every real account).
+            problems = [m for error in exc.error_list if error.code != "password_demo" for m in error.messages]
+            if problems:
+                raise CommandError(f"--password refused: {' '.join(problems)}") from exc
+        if not user.check_password(password):  # re-running keeps the hash (a change would revoke tokens)
+            user.set_password(password)
         user.is_staff = account.is_staff
         user.is_active = True
         user.save()
