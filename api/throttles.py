@@ -3,6 +3,7 @@ username for the token endpoint, where passwords could be guessed."""
 
 import hashlib
 
+from django.core.cache import caches
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 __all__ = ["TokenObtainThrottle", "TokenObtainUsernameThrottle"]
@@ -12,6 +13,9 @@ class TokenObtainThrottle(ScopedRateThrottle):
     """Attempts to get a token, per client address (``auth_token`` rate)."""
 
     scope_attr = "throttle_scope"
+    # Shared by every worker and server (settings.CACHES["shared"]): a password guesser
+    # cannot multiply the allowance by the number of processes.
+    cache = caches["shared"]
 
 
 class TokenObtainUsernameThrottle(SimpleRateThrottle):
@@ -19,6 +23,7 @@ class TokenObtainUsernameThrottle(SimpleRateThrottle):
     spreading guesses over many addresses does not help."""
 
     scope = "auth_token_username"
+    cache = caches["shared"]
 
     def get_cache_key(self, request, view):
         username = request.data.get("username") if hasattr(request.data, "get") else None

@@ -225,6 +225,26 @@ if not RECORDS_SIGNING_KEY:
     # Development only: a fixed key, under its own id, so nothing signed with it verifies elsewhere.
     RECORDS_SIGNING_KEY, RECORDS_SIGNING_KEY_ID = "00" * 32, "development"
 
+# Caches. "default" stays in each process (cheap, for what may differ per worker). "shared"
+# holds the counters that must hold across workers and servers — the password-guessing
+# throttles: the database (table records_cache, made by migration 0014b) by default, Redis
+# when REDIS_URL is set (e.g. redis://127.0.0.1:6379/1).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "records_cache"}
+    ),
+}
+# Client addresses: X-Forwarded-For is believed only behind this many trusted proxies, and
+# then only its rightmost-minus-N entry (what the nearest trusted proxy saw). 0: REMOTE_ADDR.
+TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXIES else ("REMOTE_ADDR",)
+
 # API tokens
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 
@@ -266,6 +286,8 @@ REST_FRAMEWORK = {
         "auth_token_username": env.str("API_THROTTLE_AUTH_TOKEN_USERNAME", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    # Throttles identify clients by the same rule as the login lockout (TRUSTED_PROXIES).
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -57,6 +58,8 @@ def fhir_exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
+    if response is None and getattr(settings, "FHIR_VALIDATE_RESPONSES", settings.DEBUG):
+        return None  # development: let the error (e.g. an invalid resource) surface loudly
     if response is None:
         # Anything unexpected is still FHIR: a 500 OperationOutcome, never an HTML page (the
         # log keeps the trace, with the request id the client can quote).

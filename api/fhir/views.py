@@ -84,8 +84,6 @@ class FHIRView(ReleaseRenderedData, APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         bad = query_nul_paths(request.query_params) + [key for key in self.kwargs.values() if "\x00" in str(key)]
-        if request.method == "POST" and hasattr(request.data, "lists"):
-            bad += query_nul_paths(request.data)
         if bad:
             raise InvalidSearch({bad[0]: ["NUL characters are not allowed."]})
 
@@ -398,6 +396,9 @@ class SearchPostView(SearchView):
         if hasattr(request.data, "lists"):
             for key, values in request.data.lists():
                 params.setlist(key, values)
+        bad = query_nul_paths(params)
+        if bad:
+            raise InvalidSearch({bad[0]: ["NUL characters are not allowed."]})
         return self.search(resource_type, params)
 
 

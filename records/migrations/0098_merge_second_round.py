@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('records', '0012_require_mfa_needling_authorisation'),
         ('records', '0013b_audit_unarchive'),
-        ('records', '0014_integrity_second_round'),
+        ('records', '0014b_shared_cache_table'),
         ('records', '0015_outcomes'),
         ('records', '0017_attachments_clinic_address'),
     ]

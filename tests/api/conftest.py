@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -13,11 +13,20 @@ from tests.factories import muscle
 
 
 @pytest.fixture(autouse=True)
-def _clear_throttle_cache():
-    """Throttle counters live in the cache: no test may inherit another's."""
-    cache.clear()
+def _clear_throttle_cache(request):
+    """Throttle counters live in the caches: no test may inherit another's. The shared one
+    is a database table (cleared for tests that use the database; it rolls back anyway)."""
+    uses_db = bool({"db", "transactional_db"} & set(request.fixturenames)) or request.node.get_closest_marker(
+        "django_db"
+    )
+    shared = [caches["shared"]] if uses_db else []
+    if uses_db:
+        request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
+    for store in [cache, *shared]:
+        store.clear()
     yield
-    cache.clear()
+    for store in [cache, *shared]:
+        store.clear()
 
 
 def token_client(user) -> APIClient:

@@ -117,7 +117,7 @@ def test_filters(physio_client, physio, patient):
 
 
 # Token 1, page 1, findings+muscles 1, plan+muscles 1, addenda+authors 1, segmental signs 1.
-ASSESSMENTS_LIST_QUERIES = 6
+ASSESSMENTS_LIST_QUERIES = 7  # + the access log's INSERT
 # The same plus the audit row of the read.
 ASSESSMENT_DETAIL_QUERIES = 7
 

@@ -21,7 +21,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config._checks import (
+    MISSING_REQUIRED_HEADER_EXPECTED_STATUSES,
     NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
+    MissingRequiredHeaderConfig,
     NegativeDataRejectionConfig,
     PositiveDataAcceptanceConfig,
 )
@@ -45,14 +47,19 @@ FUZZ_STATS: Counter = Counter()
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
 # Schema-valid is not the same as valid: an unknown or other clinic's id in a body is a 400
-# on that field (clinic isolation), a stale or empty If-Match is a 412, DELETE of a patient is a 405
+# on that field (clinic isolation), a stale If-Match is a 412, a missing or `*` one a 428,
+# DELETE of a patient is a 405
 # (patients are archived). The other statuses stay as schemathesis expects them.
 schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
-    expected_statuses=["2xx", "3xx", "400", "401", "403", "404", "405", "409", "412", "429"]
+    expected_statuses=["2xx", "3xx", "400", "401", "403", "404", "405", "409", "412", "428", "429"]
 )
 # The If-Match precondition is checked before the body: a stale version answers 412 first.
 schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(
-    expected_statuses=[*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "412"]
+    expected_statuses=[*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "412", "428"]
+)
+# A missing If-Match is its own refusal: 428 precondition_required (DESIGN §11).
+schema.config.checks.missing_required_header = MissingRequiredHeaderConfig(
+    expected_statuses=[*MISSING_REQUIRED_HEADER_EXPECTED_STATUSES, "428"]
 )
 
 # Lenient parsing that schemathesis reports as "schema-violating request accepted" (django-filter
@@ -175,6 +182,7 @@ def test_every_role_fuzzes_without_5xx_or_cross_clinic_data(case, role, world):
     FUZZ_STATS[f"{role} cross-clinic"] += 1
     # OPTIONS describes the endpoint, not the record (and the leak check above still ran).
     if response is not None and case.method != "OPTIONS":
-        assert response.status_code in (400, 401, 403, 404, 405, 406, 415), (
+        # 428: a conditional write without If-Match is refused before the record is looked up.
+        assert response.status_code in (400, 401, 403, 404, 405, 406, 415, 428), (
             f"{case.method} {case.operation.path} on another clinic's record answered {response.status_code}"
         )

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
@@ -28,6 +28,7 @@ def web_login(client, username, password):
 
 def token_login(client, username, password):
     cache.clear()  # the endpoint's rate limit is tested by the API; here only the lockout counts
+    caches["shared"].clear()
     return client.post(
         "/api/v1/auth/token/", {"username": username, "password": password}, content_type="application/json"
     )

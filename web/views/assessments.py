@@ -42,6 +42,11 @@ def _save(request, patient, assessment, form, findings, plan):
         "plan": [f.as_item() for f in plan_rows],
     }
     sign = request.POST.get("action") == "sign"
+    if assessment is not None and data.get("version") is None:
+        # A page always sends the version it showed (DESIGN §11): without it an edit could
+        # overwrite a change made meanwhile.
+        form.add_error(None, "This page did not say which version of the record it showed; reload it and redo it.")
+        return None, sign
     try:
         with transaction.atomic():
             if assessment is None:
