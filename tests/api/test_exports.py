@@ -14,7 +14,7 @@ from records import exports as writer
 from records.choices import AuditAction
 from records.exports import COLUMNS, patient_key
 from records.models import AuditEvent
-from tests.fhir.conftest import record_history
+from tests.api.fhir.conftest import record_history
 
 URL = "/api/v1/exports/targeted-muscles.csv"
 
