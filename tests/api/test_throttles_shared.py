@@ -1,5 +1,5 @@
 """Throttles that hold: counted in a shared cache (the database by default, Redis with
-REDIS_URL), by a client address X-Forwarded-For cannot forge, per address and per account."""
+REDIS_URL; tested with TEST_REDIS_URL), by a client address X-Forwarded-For cannot forge, per address and per account."""
 
 import os
 import uuid
@@ -59,11 +59,12 @@ def test_counters_live_in_the_shared_cache_not_the_process(physio):
 
 @pytest.fixture
 def redis_cache():
-    url = os.environ.get("REDIS_URL")
+    # TEST_REDIS_URL, not REDIS_URL: that one would put the whole suite's caches and tasks on Redis.
+    url = os.environ.get("TEST_REDIS_URL")
     if not url:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI must run this against Redis: set REDIS_URL=redis://127.0.0.1:6379/1")
-        pytest.skip("REDIS_URL is not set (e.g. redis://127.0.0.1:6379/1)")
+            pytest.fail("CI must run this against Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/1")
+        pytest.skip("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/1)")
     cache = RedisCache(url, {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
     yield cache
     cache.clear()
