@@ -17,7 +17,13 @@ from records.models import Assessment, Patient
 from .course_summary import course_summary_pdf, pain_series
 from .layout import ChartSeries
 from .procedure_note import procedure_note_pdf
-from .sources import course_sources, practitioner_authorisations, session_representation, session_signature
+from .sources import (
+    course_sources,
+    outcome_responses,
+    practitioner_authorisations,
+    session_representation,
+    session_signature,
+)
 
 __all__ = ["IssuedDocument", "course_summary", "outcome_trends", "procedure_note"]
 
@@ -60,10 +66,19 @@ def procedure_note(*, actor, clinic, session_id, base_url: str) -> IssuedDocumen
 def outcome_trends(sources: dict) -> list[ChartSeries]:
     """The trend series of the summary, pain (NPRS) first.
 
-    The outcome instruments of DESIGN §12 (PSFS …) join here as further
-    ``(instrument name, [(session label, score)], mcid)`` series.
+    Then one series per outcome instrument the patient answered (PSFS …), in order of
+    first use: ``(instrument name and direction, [(date, score)], mcid)``.
     """
-    return [pain_series(sources["sessions"])]
+    series = [pain_series(sources["sessions"])]
+    by_instrument: dict[str, tuple[str, list, float]] = {}
+    for row in sources.get("outcome_responses", ()):
+        direction = "higher is better" if row["instrument__higher_is_better"] else "lower is better"
+        name, points, mcid = by_instrument.setdefault(
+            row["instrument__code"],
+            (f"{row['instrument__name']} ({direction})", [], float(row["instrument__mcid"])),
+        )
+        points.append((row["recorded_at"].date().isoformat(), float(row["score"])))
+    return series + list(by_instrument.values())
 
 
 def course_summary(*, actor, clinic, patient_id, assessment_id=None, base_url: str) -> IssuedDocument:
@@ -87,6 +102,7 @@ def course_summary(*, actor, clinic, patient_id, assessment_id=None, base_url: s
         if assessment.status != RecordStatus.SIGNED:
             raise NotSigned("This assessment is a draft: sign it before issuing its course summary.")
     sources = course_sources(patient, assessment)
+    sources["outcome_responses"] = outcome_responses(patient, assessment)
     if not sources["sessions"] and not sources["assessments"]:
         raise NotSigned("Nothing of this patient's record is signed yet: there is nothing to summarise.")
     content = course_summary_pdf(

@@ -6,14 +6,17 @@ builder (``records.representations``), the same one the API's list and detail us
 
 import datetime as dt
 
+from django.db.models import Q
+
 from records import representations
 from records.choices import AuthorisationKind, RecordStatus
 from records.clinical_authorisation import authorisation_current_on
-from records.models import Assessment, NeedlingAuthorisation, Patient, TreatmentSession
+from records.models import Assessment, NeedlingAuthorisation, OutcomeResponse, Patient, TreatmentSession
 from records.selectors import patient_timeline, release_order_for_patient
 
 __all__ = [
     "course_sources",
+    "outcome_responses",
     "practitioner_authorisations",
     "session_representation",
     "session_signature",
@@ -76,3 +79,18 @@ def course_sources(patient: Patient, assessment: Assessment | None) -> dict:
         "addenda": [e for e in timeline if e["type"] == "addendum" and e["amends"] in kept],
         "standalone_pain": [e for e in timeline if e["type"] == "pain_score"],
     }
+
+
+def outcome_responses(patient: Patient, assessment: Assessment | None) -> list[dict]:
+    """The patient's scored questionnaires (NPRS aside: pain has its own series), oldest
+    first, with their instrument's name, direction and MCID; with ``assessment`` only
+    those of that course (recorded at the assessment or at one of its sessions)."""
+    rows = OutcomeResponse.objects.filter(patient=patient).exclude(instrument__code="nprs")
+    if assessment is not None:
+        rows = rows.filter(Q(assessment=assessment) | Q(session__assessment=assessment))
+    return list(
+        rows.order_by("recorded_at").values(
+            "recorded_at", "score", "instrument__code", "instrument__name", "instrument__mcid",
+            "instrument__higher_is_better",
+        )
+    )

@@ -183,3 +183,19 @@ def test_forty_session_summary_stays_on_a_fixed_number_of_queries(physio, patien
         document = course_summary(actor=physio, clinic=clinic, patient_id=patient.pk, base_url="http://testserver")
     text = pdf_text(document.content)
     assert "40, from" in text and "#40" in text
+
+
+def test_summary_carries_the_outcome_trends_beside_pain(physio_client, physio, patient, now):
+    """PSFS answered at two visits: the summary draws its trend as a chart of its own."""
+    signed_session(physio, patient, when=now - dt.timedelta(days=9), pain=(8, 5))
+    for days, values in ((9, (2, 3, 4)), (2, (6, 7, 8))):
+        services.outcome_response_record(
+            actor=physio, patient=patient, instrument="psfs",
+            answers=[{"item": f"activity_{i}", "value": v, "text": "Walking"} for i, v in enumerate(values, 1)],
+            recorded_at=now - dt.timedelta(days=days),
+        )
+    response = physio_client.get(f"/api/v1/patients/{patient.pk}/summary.pdf")
+    assert response.status_code == 200
+    text = pdf_text(response.content).replace("\n", " ")
+    assert "NPRS before session" in text
+    assert "Patient-Specific Functional Scale (higher is better)" in text
