@@ -92,12 +92,13 @@ class ClinicViewSet(ReleaseRenderedData, viewsets.GenericViewSet):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and 200 <= response.status_code < 300:
-            self.note_access(response.data)
+            # A file download is no REST framework Response: its view notes the read itself.
+            self.note_access(getattr(response, "data", None))
         return response
 
     def access_log_name(self) -> str:
         """What the event calls the read: the record kind for a detail, ``<kind>_list`` for a list."""
-        name = getattr(self, "view_name", None) or self.basename.replace("-", "_")
+        name = getattr(self, "view_name", None) or (self.basename or type(self).__name__.lower()).replace("-", "_")
         return name if self.action == "retrieve" else f"{name}_{self.action}"
 
     def note_access(self, data) -> None:

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from api.parsers import RequestTooLarge
 from api.serializers.documents import AttachmentSerializer, AttachmentUploadSerializer
 from records import services
+from records.access_log import note_read
 from records.attachments import attachments_for_clinic, attachments_for_patient, max_attachment_bytes
 from records.models import Patient
 
@@ -39,6 +40,7 @@ class PatientAttachmentViewSet(mixins.ListModelMixin, ClinicViewSet):
     """Documents attached to one patient of your clinic, newest first."""
 
     serializer_class = AttachmentSerializer
+    view_name = "attachment"
     parser_classes = [MultiPartParser, FormParser]
     ordering = ("-created_at", "-id")
     filterset_class = None
@@ -60,7 +62,8 @@ class PatientAttachmentViewSet(mixins.ListModelMixin, ClinicViewSet):
     def list(self, request, *args, **kwargs):
         patient = self.patient()
         page = self.paginate_queryset(self.get_queryset())
-        services.audit_view(actor=request.user, patient=patient, what="attachments")
+        # Noted for the request's one access-log event (an empty page still shows the patient's list).
+        note_read(actor=request.user, clinic=self.clinic, patients=[patient], what="attachments")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs):
@@ -85,6 +88,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
     """An attached document of your clinic: its metadata, and its bytes at ``download/``."""
 
     serializer_class = AttachmentSerializer
+    view_name = "attachment"
     filterset_class = None
     policy_actions = {"retrieve": "attachment.read", "download": "attachment.read"}
 
@@ -120,7 +124,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
         return response
 
     def _log_view(self, attachment) -> None:
-        attachment.patient.clinic = self.clinic
-        services.audit_view(
-            actor=self.request.user, patient=attachment.patient, what="attachment", object_id=str(attachment.pk)
+        note_read(
+            actor=self.request.user, clinic=self.clinic, patients=[attachment.patient_id], what="attachment",
+            object_id=str(attachment.pk),
         )

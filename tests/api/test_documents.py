@@ -78,7 +78,7 @@ def test_every_read_is_logged_as_a_view_of_the_patient(physio_client, patient):
     physio_client.get(f"/api/v1/documents/{document['id']}/")
     physio_client.get(f"/api/v1/documents/{document['id']}/download/")
     views = list(AuditEvent.objects.filter(action="view").order_by("at").values_list("object_type", "patient_id"))
-    assert views == [("attachments", patient.pk), ("attachment", patient.pk), ("attachment", patient.pk)]
+    assert views == [("attachment_list", patient.pk), ("attachment", patient.pk), ("attachment", patient.pk)]
 
 
 @pytest.mark.parametrize(("content", "name"), [(ELF, "scan.pdf"), (PE, "letter.pdf"), (HTML, "report.pdf"),
