@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken
-from records.clinical_authorisation import authorisation_current_on, authorisation_expiring_within
+from records.clinical import authorisation_current_on, authorisation_expiring_within
 from records.models import Clinic, NeedlingAuthorisation
 
 __all__ = [

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from records import representations
 from records.choices import AuthorisationKind, RecordStatus
-from records.clinical_authorisation import authorisation_current_on
+from records.clinical import authorisation_current_on
 from records.models import Assessment, NeedlingAuthorisation, OutcomeResponse, Patient, TreatmentSession
 from records.selectors import patient_timeline, release_order_for_patient
 

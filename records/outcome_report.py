@@ -2,7 +2,7 @@
 
 Built in a fixed number of queries (six, whatever the period or the clinic's size): the rows
 are read by name with ``.values()`` and every figure is computed by the pure functions of
-``records.clinical_outcomes``. The definitions below are shown beside the figures on the page
+``records.clinical``. The definitions below are shown beside the figures on the page
 and in the README.
 """
 
@@ -14,7 +14,7 @@ from typing import TypedDict
 from django.db.models import Q
 
 from records.choices import AdverseEventKind, PainMoment, RecordStatus
-from records.clinical_outcomes import (
+from records.clinical import (
     BRADY_2014_REFERENCE_RATES,
     instrument_change_reached,
     median,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from records import policy
 from records.choices import AuditAction, MeasureKind
-from records.clinical_outcomes import ScoringRefused, score_answers
+from records.clinical import ScoringRefused, score_answers
 from records.instruments import parse_instrument, shipped_instruments
 from records.models import (
     Assessment,

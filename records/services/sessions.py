@@ -10,8 +10,8 @@ from django.utils import timezone
 from events.outbox import emit
 from records import clinical, policy
 from records.choices import AuditAction, PainMoment, RecordStatus
-from records.clinical_authorisation import authorisation_current_on
-from records.clinical_sharps import (
+from records.clinical import (
+    authorisation_current_on,
     discrepancy_note_problem,
     lung_field_sign_refusal,
     sharps_record_problems,
@@ -111,7 +111,7 @@ def _build_nested(session: TreatmentSession, *, targeted_muscles, pain_scores, a
 
 
 def _check_sharps(session: TreatmentSession, errors: FieldErrors, *, targeted_count: int) -> None:
-    """The sharps rules of records.clinical_sharps, on the values about to be saved."""
+    """The sharps rules of records.clinical, on the values about to be saved."""
     if not isinstance(session.lung_field_precautions_confirmed, bool):
         errors.add("lung_field_precautions_confirmed", "Expected true or false.")
     if not isinstance(session.sharps_discrepancy_note, str):

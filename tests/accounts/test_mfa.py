@@ -5,7 +5,7 @@ import re
 
 import pyotp
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
@@ -21,10 +21,13 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
+def _clear_cache(db):
+    # The token endpoint's throttles count in the shared cache; the rest in the local one.
+    for each in (cache, caches["shared"]):
+        each.clear()
     yield
-    cache.clear()
+    for each in (cache, caches["shared"]):
+        each.clear()
 
 
 def enrol(user) -> tuple[pyotp.TOTP, list[str]]:
@@ -68,7 +71,7 @@ def test_token_endpoint_needs_otp_once_enrolled(physio):
     assert ok.status_code == 200 and ok.json()["token"]
     reused = obtain({"username": "physio", "password": PASSWORD, "otp": code})
     assert reused.status_code == 401 and reused.json()["error"]["code"] == "otp_invalid"
-    cache.clear()  # the endpoint's rate limit, not what is under test
+    caches["shared"].clear()  # the endpoint's rate limit, not what is under test
     recovery = obtain({"username": "physio", "password": PASSWORD, "otp": codes[0]})
     assert recovery.status_code == 200
     assert StaticToken.objects.filter(device__user=physio).count() == 9
@@ -101,7 +104,7 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(physio, settings):
                 for _ in range(settings.AXES_FAILURE_LIMIT)]
     assert statuses[:-1] == [401] * (settings.AXES_FAILURE_LIMIT - 1) and statuses[-1] in (401, 429)
     assert AccessAttempt.objects.get(username="physio").failures_since_start == settings.AXES_FAILURE_LIMIT
-    cache.clear()  # lift the endpoint's rate limit: the lockout alone must refuse now
+    caches["shared"].clear()  # lift the endpoint's rate limit: the lockout alone must refuse now
     locked = obtain({"username": "physio", "password": PASSWORD, "otp": totp.now()})
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "locked_out"
 

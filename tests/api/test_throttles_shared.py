@@ -1,5 +1,6 @@
 """Throttles that hold: counted in a shared cache (the database by default, Redis with
-REDIS_URL; tested with TEST_REDIS_URL), by a client address X-Forwarded-For cannot forge, per address and per account."""
+REDIS_URL; tested with TEST_REDIS_URL), by a client address X-Forwarded-For cannot forge,
+per address and per account."""
 
 import os
 import uuid

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from records.clinical_authorisation import authorisation_current_on, authorisation_expiring_within
+from records.clinical import authorisation_current_on, authorisation_expiring_within
 
 GRANTED, EXPIRES = dt.date(2024, 3, 1), dt.date(2025, 2, 28)
 DAY = dt.timedelta(days=1)

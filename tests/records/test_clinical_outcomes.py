@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from records.clinical_outcomes import (
+from records.clinical import (
     ScoringRefused,
     instrument_change_reached,
     median,

@@ -1,8 +1,8 @@
-"""Boundaries of the sharps and lung-field rules (records/clinical_sharps.py): below, at, above."""
+"""Boundaries of the sharps and lung-field rules (records/clinical.py): below, at, above."""
 
 import pytest
 
-from records.clinical_sharps import (
+from records.clinical import (
     discrepancy_note_problem,
     lung_field_sign_refusal,
     sharps_record_problems,

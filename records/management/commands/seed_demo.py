@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from records import services
 from records.choices import SEGMENTS, AuditAction, AuthorisationKind, PainMoment, Role, TwitchResponse
-from records.clinical_authorisation import authorisation_current_on
+from records.clinical import authorisation_current_on
 from records.models import Clinic, Membership, Muscle, NeedlingAuthorisation, Patient, TreatmentSession
 from records.request_context import source
 from records.selectors import muscles_for_segments
