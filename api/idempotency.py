@@ -8,6 +8,7 @@ writes nothing. Another body under the same key is ``422 idempotency_key_reused`
 """
 
 import functools
+import json
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -67,8 +68,13 @@ def idempotent(action):
             return _refusal(400, "invalid", f"{store.KEY_HEADER}: {problem}", {store.KEY_HEADER: [problem]})
         try:
             body = request.body
-        except RawPostDataException:  # a multipart body already read by a parser
-            body = repr(sorted(request.data.items())).encode()
+        except RawPostDataException:
+            # The body was already parsed (the view base checks every value for NUL bytes):
+            # JSON is hashed from what it parsed to, canonically, as the raw body would be.
+            if request.content_type.startswith("application/json"):
+                body = json.dumps(request.data, default=str).encode()
+            else:  # a multipart form
+                body = repr(sorted(request.data.items())).encode()
         body_hash = store.request_hash(body)
         with transaction.atomic():
             try:
