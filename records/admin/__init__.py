@@ -18,6 +18,7 @@ from .care import (
     TargetedMuscleAdmin,
     TreatmentSessionAdmin,
 )
+from .outcomes import ObjectiveMeasureAdmin, OutcomeInstrumentAdmin, OutcomeResponseAdmin, SegmentalSignAdmin
 from .patients import ConsentAdmin, PatientAdmin, PrecautionAdmin
 from .reference import ClinicAdmin, MembershipAdmin, MuscleAdmin
 
@@ -31,10 +32,14 @@ __all__ = [
     "ConsentAdmin",
     "MembershipAdmin",
     "MuscleAdmin",
+    "ObjectiveMeasureAdmin",
+    "OutcomeInstrumentAdmin",
+    "OutcomeResponseAdmin",
     "PainScoreAdmin",
     "PatientAdmin",
     "PlanItemAdmin",
     "PrecautionAdmin",
+    "SegmentalSignAdmin",
     "TargetedMuscleAdmin",
     "TreatmentSessionAdmin",
 ]
