@@ -19,6 +19,7 @@ from .care import (
     TargetedMuscleAdmin,
     TreatmentSessionAdmin,
 )
+from .outcomes import ObjectiveMeasureAdmin, OutcomeInstrumentAdmin, OutcomeResponseAdmin, SegmentalSignAdmin
 from .patients import ConsentAdmin, PatientAdmin, PrecautionAdmin
 from .reference import ClinicAdmin, MuscleAdmin
 
@@ -32,10 +33,14 @@ __all__ = [
     "ClinicAdmin",
     "ConsentAdmin",
     "MuscleAdmin",
+    "ObjectiveMeasureAdmin",
+    "OutcomeInstrumentAdmin",
+    "OutcomeResponseAdmin",
     "PainScoreAdmin",
     "PatientAdmin",
     "PlanItemAdmin",
     "PrecautionAdmin",
+    "SegmentalSignAdmin",
     "TargetedMuscleAdmin",
     "TreatmentSessionAdmin",
 ]
