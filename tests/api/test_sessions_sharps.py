@@ -154,7 +154,7 @@ def test_lung_field_confirmation_must_be_a_boolean(physio_client, patient, make_
 def test_old_signature_without_the_new_fields_still_verifies(physio, patient):
     """Sessions signed before the two columns existed: their content had neither key."""
     from records import services
-    from records.integrity import content_digest, session_canonical
+    from records.integrity import session_canonical, sign_content
 
     from .conftest import record_session
 
@@ -162,7 +162,7 @@ def test_old_signature_without_the_new_fields_still_verifies(physio, patient):
     content = session_canonical(session)
     assert "sharps_discrepancy_note" not in content["session"]
     assert "lung_field_precautions_confirmed" not in content["session"]
-    assert content_digest(content) == session.signature_digest
+    assert sign_content(content) == (session.signature_digest, session.signature_key_id)
 
 
 def test_signing_anothers_draft_is_403(physio2_client, make_session):
