@@ -416,3 +416,8 @@ else:
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"AttachmentKindEnum": "records.choices.AttachmentKind", "KindEnum": "records.choices.AdverseEventKind"}
 )
+
+# Our token model (accounts.ApiToken) replaces knox's own (KNOX_TOKEN_MODEL): knox's
+# migrations would still create its unused table, whose key to auth_user then blocks
+# flushing a PostgreSQL database (TRUNCATE). Knox brings no model we use.
+MIGRATION_MODULES = {"knox": None}
