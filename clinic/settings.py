@@ -306,7 +306,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.describe_api"],
     # Two resources have a "kind": each enum gets its own name.
     "ENUM_NAME_OVERRIDES": {
-        "AdverseEventKindEnum": "records.choices.AdverseEventKind",
         "MeasureKindEnum": "records.choices.MeasureKind",
     },
 }
@@ -413,6 +412,7 @@ else:
     }
 # Attachments' "kind" is a different choice set from adverse events' "kind" (which keeps
 # the component name it had).
+# Adverse events keep the enum name the schema always gave them (KindEnum).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"AttachmentKindEnum": "records.choices.AttachmentKind", "KindEnum": "records.choices.AdverseEventKind"}
 )
