@@ -8,7 +8,7 @@ API used with a browser session; API tokens are only issued after the same check
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 
 from accounts.mfa import MFA_ENROL, MFA_OK, MFA_VERIFY, mfa_state
 from accounts.signals import MFA_SESSION_KEY
@@ -56,6 +56,11 @@ class MfaGateMiddleware:
                 code, message = "otp_required", "Enter your authenticator code on the web first."
             return JsonResponse({"error": {"status": 403, "code": code, "message": message}}, status=403)
         target = MFA_SETUP_URL if state == MFA_ENROL else MFA_VERIFY_URL
+        if request.headers.get("HX-Request"):
+            # A page fragment (e.g. the webhook banner) gets nothing: following the redirect
+            # would load the set-up page into itself and start a second enrolment. The page
+            # around it is gated already.
+            return HttpResponse(status=204)
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(target)

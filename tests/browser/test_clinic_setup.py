@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "harbour admin pass 2026"
+PASSWORD = "tidal needle chart 2026"  # nothing of the clinic or the username (refused)
 SIZES = {"tablet": (1024, 768), "phone": (390, 844)}
 
 
