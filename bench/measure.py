@@ -384,9 +384,10 @@ def main() -> None:
             cursor.execute(
                 "INSERT INTO records_treatmentsession (id, clinic_id, patient_id, practitioner_id, started_at, number, "
                 "needles_used, needles_removed, exercises, notes, status, signature_digest, version, created_at, "
-                "updated_at) VALUES (%s, %s, %s, %s, CURRENT_TIMESTAMP, "
+                "updated_at, sharps_discrepancy_note, lung_field_precautions_confirmed) VALUES (%s, %s, %s, %s, "
+                "CURRENT_TIMESTAMP, "
                 "(SELECT COALESCE(MAX(number), 0) + 1 FROM records_treatmentsession WHERE patient_id = %s), "
-                "8, 8, '', '', 'draft', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                "8, 8, '', '', 'draft', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '', FALSE)",
                 [vendor_id(sid), clinic_id, vendor_id(create_patient.pk), list_user.pk, vendor_id(create_patient.pk)],
             )
             cursor.executemany(
