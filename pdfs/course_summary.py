@@ -6,13 +6,14 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from records.choices import AdverseEventKind, Outcome, Severity, Side, TwitchResponse
+from records.clinical import MCID_POINTS
 from records.selectors import TWITCH_GRADE
 
 from .layout import ChartSeries, build_pdf, clinic_zone, heading, key_values, para, table, text, trend_chart
 
 __all__ = ["NPRS_MCID", "course_summary_pdf", "pain_series"]
 
-NPRS_MCID = 2  # points (Childs 2005; Farrar 2001), as on the chart page
+NPRS_MCID = MCID_POINTS  # the chart's rule (records.clinical): 2 points (Childs 2005; Farrar 2001)
 _TWITCH_SHORT = {
     TwitchResponse.NONE: "none", TwitchResponse.NEEDLE_GRASP: "grasp",
     TwitchResponse.LOCAL_TWITCH: "LTR", TwitchResponse.STRONG_CONTRACTION: "strong",

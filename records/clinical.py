@@ -438,8 +438,9 @@ def authorisation_expiring_within(expires_on: dt.date | None, today: dt.date, da
 
 
 # Childs 2005 (2 points) and Farrar 2001 (30 %): the NPRS change a patient notices.
-NPRS_MCID_POINTS = 2
-NPRS_MCID_FRACTION = Decimal("0.30")
+# The pain MCID of the report is the chart's (above), as a Decimal for exact report arithmetic.
+NPRS_MCID_POINTS = MCID_POINTS
+NPRS_MCID_FRACTION = Decimal(str(MCID_FRACTION))
 
 # Brady S, McEvoy J, Dommerholt J, Doody C. Adverse events following trigger point dry
 # needling: a prospective survey of chartered physiotherapists. J Man Manip Ther
